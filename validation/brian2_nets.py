@@ -56,8 +56,8 @@ CUBA_E_L = -49 * mV
 CUBA_V_TH = -50 * mV
 CUBA_V_RESET = -60 * mV
 CUBA_T_REF = 5 * ms
-CUBA_W_EXC = 60 * 0.27 / 10 * pA     # 1.62 pA (Brian2 example: 1.62 mV through R = 1 GOhm)
-CUBA_W_INH = -20 * 4.5 / 10 * pA     # -9 pA
+CUBA_W_EXC = 1.62 * pA              # 60*0.27/10 (Brian2 example: mV, through R = 1 GOhm)
+CUBA_W_INH = -9.0 * pA              # -20*4.5/10
 CUBA_DELAY = 0.1 * ms                # Brian2 example: 0
 
 # --- COBA (benchmark 1) ------------------------------------------------------

@@ -81,9 +81,22 @@ impl CounterRng {
     pub fn new(seed: u64, purpose: Purpose, id: u32, index: u32, step: u64) -> Self {
         debug_assert!(id < (1 << 24), "stream id {id} does not fit in 24 bits");
         let step_hi = (step >> 32) as u32;
-        let key = [seed as u32, ((seed >> 32) as u32) ^ step_hi.wrapping_mul(0x85EB_CA6B)];
-        let ctr = [index, step as u32, 0, (purpose as u32) << 24 | (id & 0x00FF_FFFF)];
-        Self { key, ctr, buf: [0; 4], pos: 4 }
+        let key = [
+            seed as u32,
+            ((seed >> 32) as u32) ^ step_hi.wrapping_mul(0x85EB_CA6B),
+        ];
+        let ctr = [
+            index,
+            step as u32,
+            0,
+            (purpose as u32) << 24 | (id & 0x00FF_FFFF),
+        ];
+        Self {
+            key,
+            ctr,
+            buf: [0; 4],
+            pos: 4,
+        }
     }
 
     #[inline(always)]
@@ -269,14 +282,23 @@ mod tests {
         let zm = z.iter().sum::<f64>() / n as f64;
         let zv = z.iter().map(|x| (x - zm) * (x - zm)).sum::<f64>() / n as f64;
         assert!(zm.abs() < 5.0 / (n as f64).sqrt(), "normal mean {zm}");
-        assert!((zv - 1.0).abs() < 5.0 * (2.0 / n as f64).sqrt(), "normal var {zv}");
+        assert!(
+            (zv - 1.0).abs() < 5.0 * (2.0 / n as f64).sqrt(),
+            "normal var {zv}"
+        );
         for &lam in &[0.02, 2.0, 12.0, 45.0, 400.0] {
             let e = (-lam as f64).exp();
             let k: Vec<f64> = (0..n).map(|_| f64::from(r.poisson(lam, e))).collect();
             let m = k.iter().sum::<f64>() / n as f64;
             let v = k.iter().map(|x| (x - m) * (x - m)).sum::<f64>() / n as f64;
-            assert!((m - lam).abs() < 5.0 * (lam / n as f64).sqrt(), "poisson({lam}) mean {m}");
-            assert!((v - lam).abs() < 6.0 * lam * (2.0 / n as f64).sqrt() + 1e-3, "poisson({lam}) var {v}");
+            assert!(
+                (m - lam).abs() < 5.0 * (lam / n as f64).sqrt(),
+                "poisson({lam}) mean {m}"
+            );
+            assert!(
+                (v - lam).abs() < 6.0 * lam * (2.0 / n as f64).sqrt() + 1e-3,
+                "poisson({lam}) var {v}"
+            );
         }
         for &b in &[1u64, 3, 1000, 1 << 40] {
             for _ in 0..1000 {

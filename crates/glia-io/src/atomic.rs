@@ -16,10 +16,20 @@ pub struct AtomicFile {
 impl AtomicFile {
     /// Start writing `dest`.
     pub fn create(dest: &Path) -> Result<Self, IoError> {
-        let name = dest.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        let name = dest
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
         let tmp = dest.with_file_name(format!(".{name}.partial"));
-        let file = File::create(&tmp).map_err(|source| IoError::Io { path: tmp.clone(), source })?;
-        Ok(Self { tmp, dest: dest.to_path_buf(), writer: Some(BufWriter::new(file)) })
+        let file = File::create(&tmp).map_err(|source| IoError::Io {
+            path: tmp.clone(),
+            source,
+        })?;
+        Ok(Self {
+            tmp,
+            dest: dest.to_path_buf(),
+            writer: Some(BufWriter::new(file)),
+        })
     }
 
     /// The writer for the contents.
@@ -30,12 +40,17 @@ impl AtomicFile {
     /// Flush, sync and rename to the final name.
     pub fn commit(mut self) -> Result<(), IoError> {
         let w = self.writer.take().expect("AtomicFile committed twice");
-        let err = |source| IoError::Io { path: self.tmp.clone(), source };
+        let err = |source| IoError::Io {
+            path: self.tmp.clone(),
+            source,
+        };
         let file = w.into_inner().map_err(|e| err(e.into_error()))?;
         file.sync_all().map_err(err)?;
         drop(file);
-        std::fs::rename(&self.tmp, &self.dest)
-            .map_err(|source| IoError::Io { path: self.dest.clone(), source })
+        std::fs::rename(&self.tmp, &self.dest).map_err(|source| IoError::Io {
+            path: self.dest.clone(),
+            source,
+        })
     }
 
     /// Take the underlying buffered file (for writers that need ownership); give it back with
@@ -64,8 +79,9 @@ pub fn write_json_atomic(dest: &Path, value: &serde_json::Value) -> Result<(), I
         path: dest.to_path_buf(),
         source: std::io::Error::other(e),
     })?;
-    f.writer()
-        .write_all(b"\n")
-        .map_err(|source| IoError::Io { path: dest.to_path_buf(), source })?;
+    f.writer().write_all(b"\n").map_err(|source| IoError::Io {
+        path: dest.to_path_buf(),
+        source,
+    })?;
     f.commit()
 }

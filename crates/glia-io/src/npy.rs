@@ -3,8 +3,7 @@
 use crate::{AtomicFile, IoError};
 use ndarray::{ArrayBase, ArrayD, Data, Dimension};
 use ndarray_npy::{
-    NpzReader, NpzWriter, ReadNpyError, ReadNpyExt, ReadNpzError, ReadableElement,
-    WritableElement,
+    NpzReader, NpzWriter, ReadNpyError, ReadNpyExt, ReadNpzError, ReadableElement, WritableElement,
 };
 use std::io::Cursor;
 use std::path::Path;
@@ -143,34 +142,53 @@ fn npz_err(e: ReadNpzError) -> Option<String> {
 }
 
 fn read_bytes(path: &Path) -> Result<Vec<u8>, IoError> {
-    std::fs::read(path).map_err(|source| IoError::Io { path: path.to_path_buf(), source })
+    std::fs::read(path).map_err(|source| IoError::Io {
+        path: path.to_path_buf(),
+        source,
+    })
 }
 
 fn format_err(path: &Path, array: Option<&str>, message: String) -> IoError {
-    IoError::Format { path: path.to_path_buf(), array: array.map(str::to_string), message }
+    IoError::Format {
+        path: path.to_path_buf(),
+        array: array.map(str::to_string),
+        message,
+    }
 }
 
 /// Read a `.npy` file of any supported dtype.
 pub fn read_array(path: &Path) -> Result<Shaped, IoError> {
     let bytes = read_bytes(path)?;
-    let r: Result<Shaped, String> = try_all!(ArrayD::read_npy(Cursor::new(&bytes)).map_err(npy_err));
+    let r: Result<Shaped, String> =
+        try_all!(ArrayD::read_npy(Cursor::new(&bytes)).map_err(npy_err));
     r.map_err(|m| format_err(path, None, m))
 }
 
 /// The array names in a `.npz` file (without the `.npy` suffix).
 pub fn npz_names(path: &Path) -> Result<Vec<String>, IoError> {
     let bytes = read_bytes(path)?;
-    let mut z = NpzReader::new(Cursor::new(&bytes)).map_err(|e| format_err(path, None, e.to_string()))?;
-    let names = z.names().map_err(|e| format_err(path, None, e.to_string()))?;
-    Ok(names.into_iter().map(|n| n.strip_suffix(".npy").map(str::to_string).unwrap_or(n)).collect())
+    let mut z =
+        NpzReader::new(Cursor::new(&bytes)).map_err(|e| format_err(path, None, e.to_string()))?;
+    let names = z
+        .names()
+        .map_err(|e| format_err(path, None, e.to_string()))?;
+    Ok(names
+        .into_iter()
+        .map(|n| n.strip_suffix(".npy").map(str::to_string).unwrap_or(n))
+        .collect())
 }
 
 /// Read the array `name` from a `.npz` file; `Ok(None)` if the file has no such array.
 pub fn read_npz_array(path: &Path, name: &str) -> Result<Option<Shaped>, IoError> {
     let bytes = read_bytes(path)?;
-    let mut z = NpzReader::new(Cursor::new(&bytes)).map_err(|e| format_err(path, None, e.to_string()))?;
-    let names = z.names().map_err(|e| format_err(path, None, e.to_string()))?;
-    let Some(entry) = names.into_iter().find(|n| n == name || n.strip_suffix(".npy") == Some(name))
+    let mut z =
+        NpzReader::new(Cursor::new(&bytes)).map_err(|e| format_err(path, None, e.to_string()))?;
+    let names = z
+        .names()
+        .map_err(|e| format_err(path, None, e.to_string()))?;
+    let Some(entry) = names
+        .into_iter()
+        .find(|n| n == name || n.strip_suffix(".npy") == Some(name))
     else {
         return Ok(None);
     };
@@ -190,7 +208,11 @@ impl NpzOut {
     pub fn create(path: &Path) -> Result<Self, IoError> {
         let mut file = AtomicFile::create(path)?;
         let npz = NpzWriter::new(file.take());
-        Ok(Self { path: path.to_path_buf(), file, npz: Some(npz) })
+        Ok(Self {
+            path: path.to_path_buf(),
+            file,
+            npz: Some(npz),
+        })
     }
 
     /// Add an array under `name`.
@@ -201,13 +223,16 @@ impl NpzOut {
         D: Dimension,
     {
         let npz = self.npz.as_mut().expect("NpzOut used after finish");
-        npz.add_array(name, array).map_err(|e| format_err(&self.path, Some(name), e.to_string()))
+        npz.add_array(name, array)
+            .map_err(|e| format_err(&self.path, Some(name), e.to_string()))
     }
 
     /// Finish the archive and move it to its final name.
     pub fn finish(mut self) -> Result<(), IoError> {
         let npz = self.npz.take().expect("NpzOut finished twice");
-        let w = npz.finish().map_err(|e| format_err(&self.path, None, e.to_string()))?;
+        let w = npz
+            .finish()
+            .map_err(|e| format_err(&self.path, None, e.to_string()))?;
         self.file.restore(w);
         self.file.commit()
     }
@@ -232,20 +257,33 @@ mod tests {
         let mut names = npz_names(&p).unwrap();
         names.sort();
         assert_eq!(names, ["ids", "m", "x"]);
-        assert_eq!(read_npz_array(&p, "x").unwrap().unwrap(), (vec![2], ArrayData::Float(vec![1.5, 2.5])));
-        assert_eq!(read_npz_array(&p, "ids").unwrap().unwrap(), (vec![2], ArrayData::Int(vec![3, 4])));
+        assert_eq!(
+            read_npz_array(&p, "x").unwrap().unwrap(),
+            (vec![2], ArrayData::Float(vec![1.5, 2.5]))
+        );
+        assert_eq!(
+            read_npz_array(&p, "ids").unwrap().unwrap(),
+            (vec![2], ArrayData::Int(vec![3, 4]))
+        );
         assert_eq!(read_npz_array(&p, "m").unwrap().unwrap().0, vec![2, 3]);
         assert!(read_npz_array(&p, "nope").unwrap().is_none());
 
         let q = dir.path().join("b.npy");
-        Array1::from(vec![-7i16, 9]).write_npy(std::fs::File::create(&q).unwrap()).unwrap();
-        assert_eq!(read_array(&q).unwrap(), (vec![2], ArrayData::Int(vec![-7, 9])));
+        Array1::from(vec![-7i16, 9])
+            .write_npy(std::fs::File::create(&q).unwrap())
+            .unwrap();
+        assert_eq!(
+            read_array(&q).unwrap(),
+            (vec![2], ArrayData::Int(vec![-7, 9]))
+        );
 
         let bad = dir.path().join("bad.npy");
         std::fs::write(&bad, b"\x93NUMPY garbage").unwrap();
         let e = read_array(&bad).unwrap_err().to_string();
         assert!(e.contains("bad.npy"), "{e}");
-        let missing = read_array(&dir.path().join("missing.npy")).unwrap_err().to_string();
+        let missing = read_array(&dir.path().join("missing.npy"))
+            .unwrap_err()
+            .to_string();
         assert!(missing.contains("missing.npy"), "{missing}");
     }
 

@@ -1,0 +1,82 @@
+"""Time Brian2 (C++ standalone, one thread, no OpenMP) on a reference network.
+
+    python benches/brian2_bench.py --net cuba --duration-ms 10000 [--order 2500] [--repeats 3]
+
+The networks are those of ``validation/brian2_nets.py`` (glia's definitions).
+The project is generated and compiled once under /tmp/glia_brian2_bench_NET,
+then the binary runs ``--repeats`` times; each run's simulation phase is timed
+by a steady-clock timer compiled around ``Network::run`` (the time-step loop:
+state updates, thresholds, spike propagation, Poisson input, spike
+recording; not synapse creation, initialisation or writing results). The
+median is reported. Brian2's own figure for the same loop (``std::clock``,
+i.e. CPU time, when OpenMP is off) is reported as ``brian2_cpu_s``.
+
+Prints one JSON line:
+{"simulator": "brian2-standalone", "net", "sim_wall_s", "bio_s", "s_per_bio_s",
+ "spikes", "synapses", ...}
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import sys
+import time
+
+import brian2 as b2
+from brian2 import ms
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "validation"))
+import brian2_nets  # noqa: E402
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--net", required=True, choices=sorted(brian2_nets.BUILDERS))
+    ap.add_argument("--duration-ms", type=float, default=10000.0)
+    ap.add_argument("--order", type=int, default=brian2_nets.BRUNEL_ORDER,
+                    help="Brunel: N_E = 4*order, N_I = order")
+    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--repeats", type=int, default=3, help="runs of the compiled binary")
+    args = ap.parse_args()
+
+    load_before = os.getloadavg()[0]
+    build_dir = f"/tmp/glia_brian2_bench_{args.net}"
+    brian2_nets.use_standalone(build_dir)
+    b2.seed(args.seed)
+    model = brian2_nets.build(args.net, args.seed, args.order)
+    model.network.run(args.duration_ms * ms)
+    t0 = time.perf_counter()
+    b2.device.build(directory=build_dir, compile=True, run=False, with_output=False)
+    compile_s = time.perf_counter() - t0
+
+    walls, cpus, binaries = [], [], []
+    for _ in range(args.repeats):
+        b2.device.run(directory=build_dir, with_output=False)
+        walls.append(brian2_nets.read_run_timer())
+        cpus.append(b2.device._last_run_time)
+        binaries.append(b2.device.timers["run_binary"])
+    sim_wall_s = statistics.median(walls)
+    bio_s = args.duration_ms / 1000.0
+    n_neurons = model.instance.n_total
+    spikes = int(len(model.spikes.i))
+    print(json.dumps({
+        "simulator": "brian2-standalone", "net": args.net,
+        "sim_wall_s": round(sim_wall_s, 4), "bio_s": bio_s,
+        "s_per_bio_s": round(sim_wall_s / bio_s, 4), "spikes": spikes,
+        "synapses": model.instance.n_synapses, "neurons": n_neurons,
+        "rate_hz": round(spikes / (n_neurons * bio_s), 3),
+        "sim_wall_all_s": [round(w, 4) for w in walls],
+        "brian2_cpu_s": round(statistics.median(cpus), 4),
+        "binary_wall_s": round(statistics.median(binaries), 4),
+        "compile_s": round(compile_s, 2), "threads": 1,
+        "load1_before": round(load_before, 2), "load1_after": round(os.getloadavg()[0], 2),
+        "brian2": b2.__version__, "host": platform.node(), "cpus": os.cpu_count(),
+    }))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1029 @@
+//! From the model file as written to a [`Model`] the engine can lower without further checks
+//! (apart from what each neuron model checks of its own parameters).
+
+use crate::raw::{ConnectSpec, InputSpec, ModelFile, MonitorSpec, PopulationSpec};
+use crate::values::{self, Values, show};
+use crate::{ModelError, Overrides, Result};
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
+
+/// Largest delay, in steps.
+pub const MAX_DELAY_STEPS: u64 = u16::MAX as u64;
+
+/// A validated model.
+#[derive(Clone, Debug)]
+pub struct Model {
+    /// Time step [ms].
+    pub dt: f64,
+    /// Simulated time [ms] (a whole number of steps).
+    pub duration: f64,
+    /// Number of steps.
+    pub steps: u64,
+    /// Seed of all random streams.
+    pub seed: u64,
+    /// Worker threads (≥ 1; 0 in the file means one per core).
+    pub threads: usize,
+    /// `[parameters]` after overrides.
+    pub parameters: BTreeMap<String, f64>,
+    /// Populations, in file order.
+    pub populations: Vec<Population>,
+    /// Inputs.
+    pub inputs: Vec<Input>,
+    /// Projections.
+    pub projections: Vec<Projection>,
+    /// Monitors.
+    pub monitors: Vec<Monitor>,
+    /// Directory that relative paths in the model are resolved against.
+    pub base_dir: PathBuf,
+}
+
+/// A population: model name and raw parameters (the neuron model validates them).
+#[derive(Clone, Debug)]
+pub struct Population {
+    /// Unique name.
+    pub name: String,
+    /// Number of neurons.
+    pub size: usize,
+    /// Model name.
+    pub model: String,
+    /// Model parameters, unchecked.
+    pub params: toml::Table,
+    /// Receptor ports as written (empty: the model's defaults).
+    pub ports: Vec<PortSpec>,
+    /// Initial values by state-variable name (names checked by the model).
+    pub initial: Vec<(String, Values)>,
+    /// `populations[i]`, for messages.
+    pub path: String,
+}
+
+/// How a receptor port turns a weight into an effect.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum SynapseKind {
+    /// Weight is a current jump [pA].
+    Current,
+    /// Weight is a conductance jump [nS]; driving force `E_rev − v`.
+    Conductance {
+        /// Reversal potential [mV].
+        e_rev: f64,
+    },
+}
+
+/// A receptor port.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PortSpec {
+    /// Port name (`exc`, `inh`, ...).
+    pub name: String,
+    /// Current or conductance.
+    pub kind: SynapseKind,
+    /// Decay time constant [ms].
+    pub tau_syn: f64,
+}
+
+/// A validated input.
+#[derive(Clone, Debug)]
+pub struct Input {
+    /// Target population index.
+    pub target: usize,
+    /// What it injects.
+    pub kind: InputKind,
+    /// `inputs[i]`, for messages.
+    pub path: String,
+}
+
+/// What an input injects.
+#[derive(Clone, Debug)]
+pub enum InputKind {
+    /// Poisson spikes into a port.
+    Poisson {
+        /// Port name (checked by the engine).
+        port: String,
+        /// Rate per source [Hz].
+        rate: Values,
+        /// Independent sources per neuron.
+        sources: u64,
+        /// Weight per spike.
+        weight: f64,
+        /// First step with input.
+        start: u64,
+        /// First step without input.
+        stop: u64,
+    },
+    /// A piecewise-constant current [pA]: `(first step, amplitude)`, increasing steps.
+    Current {
+        /// Neurons (all when `None`).
+        ids: Option<Vec<u32>>,
+        /// Change points.
+        changes: Vec<(u64, f64)>,
+    },
+}
+
+/// A validated projection.
+#[derive(Clone, Debug)]
+pub struct Projection {
+    /// Unique name.
+    pub name: String,
+    /// Source population index.
+    pub source: usize,
+    /// Target population index.
+    pub target: usize,
+    /// Receptor port name on the target (checked by the engine).
+    pub port: String,
+    /// Connection rule.
+    pub connect: Connect,
+    /// Weights.
+    pub weight: Values,
+    /// Delays [ms], each ≥ dt.
+    pub delay: Values,
+    /// `projections[i]`, for messages.
+    pub path: String,
+}
+
+/// A validated connection rule.
+#[derive(Clone, Debug)]
+pub enum Connect {
+    /// i → i.
+    OneToOne,
+    /// All pairs.
+    AllToAll {
+        /// Allow i → i.
+        allow_self: bool,
+    },
+    /// Bernoulli per pair.
+    FixedProbability {
+        /// Probability.
+        p: f64,
+        /// Allow i → i.
+        allow_self: bool,
+    },
+    /// Fixed number of sources per target.
+    FixedIndegree {
+        /// Sources per target.
+        indegree: u64,
+        /// Allow i → i.
+        allow_self: bool,
+        /// Allow repeated pairs.
+        allow_multapses: bool,
+    },
+    /// Fixed number of targets per source.
+    FixedOutdegree {
+        /// Targets per source.
+        outdegree: u64,
+        /// Allow i → i.
+        allow_self: bool,
+        /// Allow repeated pairs.
+        allow_multapses: bool,
+    },
+    /// Explicit synapses.
+    Explicit {
+        /// Source indices.
+        sources: Vec<u32>,
+        /// Target indices.
+        targets: Vec<u32>,
+        /// Per-synapse weights, if given.
+        weights: Option<Vec<f64>>,
+        /// Per-synapse delays [ms], if given.
+        delays: Option<Vec<f64>>,
+    },
+}
+
+/// A validated monitor.
+#[derive(Clone, Debug)]
+pub struct Monitor {
+    /// Population index.
+    pub population: usize,
+    /// What it records.
+    pub kind: MonitorKind,
+    /// `monitors[i]`, for messages.
+    pub path: String,
+}
+
+/// What a monitor records.
+#[derive(Clone, Debug)]
+pub enum MonitorKind {
+    /// Spikes of `ids` (all when `None`).
+    Spikes {
+        /// Recorded neurons.
+        ids: Option<Vec<u32>>,
+    },
+    /// State variables.
+    State {
+        /// Name of the monitor.
+        name: String,
+        /// Variables.
+        variables: Vec<String>,
+        /// Recorded neurons.
+        ids: Vec<u32>,
+        /// Sampling interval in steps.
+        every: u64,
+    },
+    /// Population rate.
+    Rate {
+        /// Bin width in steps.
+        bin: u64,
+    },
+}
+
+fn positive(x: f64, path: &str, unit: &str) -> Result<f64> {
+    if !x.is_finite() || x <= 0.0 {
+        return Err(ModelError::invalid(
+            path,
+            format!("must be > 0 {unit}, got {x}"),
+        ));
+    }
+    Ok(x)
+}
+
+fn time_steps(t: f64, dt: f64, path: &str) -> Result<u64> {
+    if !t.is_finite() || t < 0.0 {
+        return Err(ModelError::invalid(
+            path,
+            format!("must be a time ≥ 0 ms, got {t}"),
+        ));
+    }
+    let (s, _) = glia_core::time::to_steps(t, dt);
+    Ok(s as u64)
+}
+
+fn ids(list: &[i64], size: usize, path: &str) -> Result<Vec<u32>> {
+    if list.is_empty() {
+        return Err(ModelError::invalid(
+            path,
+            "must name at least one neuron, got []",
+        ));
+    }
+    list.iter()
+        .enumerate()
+        .map(|(k, &i)| {
+            if i < 0 || i as u64 >= size as u64 {
+                Err(ModelError::invalid(
+                    format!("{path}[{k}]"),
+                    format!("neuron index must be in 0..{size}, got {i}"),
+                ))
+            } else {
+                Ok(i as u32)
+            }
+        })
+        .collect()
+}
+
+/// Validate a deserialised model file.
+pub fn validate(raw: ModelFile, base_dir: &Path, ov: &Overrides) -> Result<Model> {
+    let sim = &raw.simulation;
+    let dt = positive(sim.dt, "simulation.dt", "ms")?;
+    let duration = positive(
+        ov.duration.unwrap_or(sim.duration),
+        "simulation.duration",
+        "ms",
+    )?;
+    let (steps, _) = glia_core::time::to_steps(duration, dt);
+    if steps < 1 {
+        return Err(ModelError::invalid(
+            "simulation.duration",
+            format!("must be at least one step (dt = {dt} ms), got {duration}"),
+        ));
+    }
+    let steps = steps as u64;
+    let threads = match ov.threads.unwrap_or(sim.threads) {
+        0 => std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(1),
+        n => n,
+    };
+    let seed = ov.seed.unwrap_or(sim.seed);
+
+    // Populations.
+    let mut by_name: HashMap<&str, usize> = HashMap::new();
+    let mut populations = Vec::with_capacity(raw.populations.len());
+    if raw.populations.is_empty() {
+        return Err(ModelError::invalid(
+            "populations",
+            "the model has no populations",
+        ));
+    }
+    for (i, p) in raw.populations.iter().enumerate() {
+        let path = format!("populations[{i}]");
+        populations.push(population(p, &path, base_dir)?);
+        if by_name.insert(p.name.as_str(), i).is_some() {
+            return Err(ModelError::invalid(
+                format!("{path}.name"),
+                format!("duplicate population name \"{}\"", p.name),
+            ));
+        }
+    }
+    let find = |name: &str, path: String| -> Result<usize> {
+        by_name.get(name).copied().ok_or_else(|| {
+            let mut known: Vec<&str> = raw.populations.iter().map(|p| p.name.as_str()).collect();
+            known.sort_unstable();
+            ModelError::invalid(
+                path,
+                format!(
+                    "no population named \"{name}\" (populations: {})",
+                    known.join(", ")
+                ),
+            )
+        })
+    };
+
+    // Inputs.
+    let mut inputs = Vec::new();
+    for (i, inp) in raw.inputs.iter().enumerate() {
+        let path = format!("inputs[{i}]");
+        let (target, kind) = match inp {
+            InputSpec::Poisson {
+                target,
+                port,
+                rate,
+                sources,
+                weight,
+                start,
+                stop,
+            } => {
+                let t = find(target, format!("{path}.target"))?;
+                let rate =
+                    values::parse(rate, &format!("{path}.rate"), populations[t].size, base_dir)?;
+                if rate.lower_bound() < 0.0 {
+                    return Err(ModelError::invalid(
+                        format!("{path}.rate"),
+                        format!("rates must be ≥ 0 Hz, got {}", rate.lower_bound()),
+                    ));
+                }
+                if *sources < 1 {
+                    return Err(ModelError::invalid(
+                        format!("{path}.sources"),
+                        format!("must be ≥ 1, got {sources}"),
+                    ));
+                }
+                if !weight.is_finite() {
+                    return Err(ModelError::invalid(
+                        format!("{path}.weight"),
+                        format!("must be finite, got {weight}"),
+                    ));
+                }
+                let (a, b) = start_stop(*start, *stop, duration, dt, &path)?;
+                (
+                    t,
+                    InputKind::Poisson {
+                        port: port.clone(),
+                        rate,
+                        sources: *sources as u64,
+                        weight: *weight,
+                        start: a,
+                        stop: b,
+                    },
+                )
+            }
+            InputSpec::Dc {
+                target,
+                amplitude,
+                start,
+                stop,
+                ids: sel,
+            } => {
+                let t = find(target, format!("{path}.target"))?;
+                if !amplitude.is_finite() {
+                    return Err(ModelError::invalid(
+                        format!("{path}.amplitude"),
+                        format!("must be finite, got {amplitude}"),
+                    ));
+                }
+                let (a, b) = start_stop(*start, *stop, duration, dt, &path)?;
+                let sel = sel
+                    .as_deref()
+                    .map(|l| ids(l, populations[t].size, &format!("{path}.ids")))
+                    .transpose()?;
+                (
+                    t,
+                    InputKind::Current {
+                        ids: sel,
+                        changes: vec![(a, *amplitude), (b, 0.0)],
+                    },
+                )
+            }
+            InputSpec::StepCurrent {
+                target,
+                times,
+                amplitudes,
+                ids: sel,
+            } => {
+                let t = find(target, format!("{path}.target"))?;
+                if times.len() != amplitudes.len() {
+                    return Err(ModelError::invalid(
+                        format!("{path}.amplitudes"),
+                        format!(
+                            "needs one amplitude per time ({}), got {}",
+                            times.len(),
+                            amplitudes.len()
+                        ),
+                    ));
+                }
+                let mut changes = Vec::with_capacity(times.len());
+                for (k, (&tm, &amp)) in times.iter().zip(amplitudes).enumerate() {
+                    let s = time_steps(tm, dt, &format!("{path}.times[{k}]"))?;
+                    if let Some(&(prev, _)) = changes.last()
+                        && s <= prev
+                    {
+                        return Err(ModelError::invalid(
+                            format!("{path}.times[{k}]"),
+                            format!(
+                                "times must increase by at least one step, got {tm} after {}",
+                                prev as f64 * dt
+                            ),
+                        ));
+                    }
+                    if !amp.is_finite() {
+                        return Err(ModelError::invalid(
+                            format!("{path}.amplitudes[{k}]"),
+                            format!("must be finite, got {amp}"),
+                        ));
+                    }
+                    changes.push((s, amp));
+                }
+                let sel = sel
+                    .as_deref()
+                    .map(|l| ids(l, populations[t].size, &format!("{path}.ids")))
+                    .transpose()?;
+                (t, InputKind::Current { ids: sel, changes })
+            }
+        };
+        inputs.push(Input { target, kind, path });
+    }
+
+    // Projections.
+    let mut projections = Vec::new();
+    let mut proj_names: HashMap<String, usize> = HashMap::new();
+    for (i, pr) in raw.projections.iter().enumerate() {
+        let path = format!("projections[{i}]");
+        let source = find(&pr.source, format!("{path}.source"))?;
+        let target = find(&pr.target, format!("{path}.target"))?;
+        let (ns, nt) = (populations[source].size, populations[target].size);
+        let connect = connect(
+            &pr.connect,
+            ns,
+            nt,
+            source == target,
+            &format!("{path}.connect"),
+            base_dir,
+        )?;
+        let n_explicit = match &connect {
+            Connect::Explicit { sources, .. } => Some(sources.len()),
+            _ => None,
+        };
+        let weight = match (&pr.weight, &connect) {
+            (Some(w), _) => {
+                let wpath = format!("{path}.weight");
+                if let (toml::Value::Array(_) | toml::Value::Table(_), None) = (w, n_explicit)
+                    && !w.as_table().is_some_and(|t| t.contains_key("dist"))
+                {
+                    return Err(ModelError::invalid(
+                        &wpath,
+                        "per-synapse arrays and files are only possible with rule = \"explicit\" (give `weights` there)",
+                    ));
+                }
+                values::parse(w, &wpath, n_explicit.unwrap_or(0), base_dir)?
+            }
+            (
+                None,
+                Connect::Explicit {
+                    weights: Some(w), ..
+                },
+            ) => Values::Array(w.clone()),
+            (None, _) => Values::Const(1.0),
+        };
+        if let Connect::Explicit {
+            weights: Some(_), ..
+        } = &connect
+            && pr.weight.is_some()
+        {
+            return Err(ModelError::invalid(
+                format!("{path}.weight"),
+                "weights are given twice: in the connectivity file and in `weight`",
+            ));
+        }
+        let delay = match (&pr.delay, &connect) {
+            (Some(d), _) => {
+                let dpath = format!("{path}.delay");
+                if let (toml::Value::Array(_) | toml::Value::Table(_), None) = (d, n_explicit)
+                    && !d.as_table().is_some_and(|t| t.contains_key("dist"))
+                {
+                    return Err(ModelError::invalid(
+                        &dpath,
+                        "per-synapse arrays and files are only possible with rule = \"explicit\" (give `delays` there)",
+                    ));
+                }
+                values::parse(d, &dpath, n_explicit.unwrap_or(0), base_dir)?
+            }
+            (
+                None,
+                Connect::Explicit {
+                    delays: Some(d), ..
+                },
+            ) => Values::Array(d.clone()),
+            (None, _) => Values::Const(dt),
+        };
+        if let Connect::Explicit {
+            delays: Some(_), ..
+        } = &connect
+            && pr.delay.is_some()
+        {
+            return Err(ModelError::invalid(
+                format!("{path}.delay"),
+                "delays are given twice: in the connectivity file and in `delay`",
+            ));
+        }
+        check_delays(&delay, dt, &format!("{path}.delay"))?;
+        let name = pr
+            .name
+            .clone()
+            .unwrap_or_else(|| format!("{}->{}", pr.source, pr.target));
+        let count = proj_names.entry(name.clone()).or_insert(0);
+        *count += 1;
+        let name = match (&pr.name, *count) {
+            (Some(_), c) if c > 1 => {
+                return Err(ModelError::invalid(
+                    format!("{path}.name"),
+                    format!("duplicate projection name \"{name}\""),
+                ));
+            }
+            (None, c) if c > 1 => format!("{name}#{c}"),
+            _ => name,
+        };
+        projections.push(Projection {
+            name,
+            source,
+            target,
+            port: pr.port.clone(),
+            connect,
+            weight,
+            delay,
+            path,
+        });
+    }
+
+    // Monitors.
+    let mut monitors = Vec::new();
+    let mut state_names: HashMap<String, usize> = HashMap::new();
+    for (i, m) in raw.monitors.iter().enumerate() {
+        let path = format!("monitors[{i}]");
+        let (pop, kind) = match m {
+            MonitorSpec::Spikes {
+                population,
+                ids: sel,
+            } => {
+                let p = find(population, format!("{path}.population"))?;
+                let sel = sel
+                    .as_deref()
+                    .map(|l| ids(l, populations[p].size, &format!("{path}.ids")))
+                    .transpose()?;
+                (p, MonitorKind::Spikes { ids: sel })
+            }
+            MonitorSpec::State {
+                name,
+                population,
+                variables,
+                ids: sel,
+                interval,
+            } => {
+                let p = find(population, format!("{path}.population"))?;
+                if variables.is_empty() {
+                    return Err(ModelError::invalid(
+                        format!("{path}.variables"),
+                        "must name at least one variable, got []",
+                    ));
+                }
+                let sel = ids(sel, populations[p].size, &format!("{path}.ids"))?;
+                let every = match interval {
+                    None => 1,
+                    Some(x) => {
+                        let x = positive(*x, &format!("{path}.interval"), "ms")?;
+                        let (s, on_grid) = glia_core::time::to_steps(x, dt);
+                        if s < 1 || !on_grid {
+                            return Err(ModelError::invalid(
+                                format!("{path}.interval"),
+                                format!("must be a multiple of dt ({dt} ms), got {x}"),
+                            ));
+                        }
+                        s as u64
+                    }
+                };
+                let name = name.clone().unwrap_or_else(|| population.clone());
+                if state_names.insert(name.clone(), i).is_some() {
+                    return Err(ModelError::invalid(
+                        format!("{path}.name"),
+                        format!(
+                            "two state monitors are named \"{name}\"; set `name` on one of them"
+                        ),
+                    ));
+                }
+                (
+                    p,
+                    MonitorKind::State {
+                        name,
+                        variables: variables.clone(),
+                        ids: sel,
+                        every,
+                    },
+                )
+            }
+            MonitorSpec::Rate { population, bin } => {
+                let p = find(population, format!("{path}.population"))?;
+                let bin = match bin {
+                    None => 1,
+                    Some(x) => {
+                        let x = positive(*x, &format!("{path}.bin"), "ms")?;
+                        let (s, on_grid) = glia_core::time::to_steps(x, dt);
+                        if s < 1 || !on_grid {
+                            return Err(ModelError::invalid(
+                                format!("{path}.bin"),
+                                format!("must be a multiple of dt ({dt} ms), got {x}"),
+                            ));
+                        }
+                        s as u64
+                    }
+                };
+                (p, MonitorKind::Rate { bin })
+            }
+        };
+        monitors.push(Monitor {
+            population: pop,
+            kind,
+            path,
+        });
+    }
+    let spike_pops: Vec<usize> = monitors
+        .iter()
+        .filter(|m| matches!(m.kind, MonitorKind::Spikes { .. }))
+        .map(|m| m.population)
+        .collect();
+    for (k, p) in spike_pops.iter().enumerate() {
+        if spike_pops[..k].contains(p) {
+            return Err(ModelError::invalid(
+                "monitors",
+                format!(
+                    "population \"{}\" has two spike monitors; use one (with `ids` for a subset)",
+                    populations[*p].name
+                ),
+            ));
+        }
+    }
+
+    Ok(Model {
+        dt,
+        duration: steps as f64 * dt,
+        steps,
+        seed,
+        threads,
+        parameters: raw.parameters,
+        populations,
+        inputs,
+        projections,
+        monitors,
+        base_dir: base_dir.to_path_buf(),
+    })
+}
+
+fn start_stop(
+    start: f64,
+    stop: Option<f64>,
+    duration: f64,
+    dt: f64,
+    path: &str,
+) -> Result<(u64, u64)> {
+    let a = time_steps(start, dt, &format!("{path}.start"))?;
+    let b = time_steps(stop.unwrap_or(duration), dt, &format!("{path}.stop"))?;
+    if b < a {
+        return Err(ModelError::invalid(
+            format!("{path}.stop"),
+            format!(
+                "must be ≥ start ({start} ms), got {}",
+                stop.unwrap_or(duration)
+            ),
+        ));
+    }
+    Ok((a, b))
+}
+
+fn check_delays(delay: &Values, dt: f64, path: &str) -> Result<()> {
+    let lo = delay.lower_bound();
+    if !(lo >= dt * (1.0 - 1e-9)) {
+        let what = match delay {
+            Values::Dist(_) => {
+                format!("a distribution whose draws can go down to {lo}; set `min` ≥ dt")
+            }
+            Values::Array(a) => {
+                let (k, x) = a
+                    .iter()
+                    .enumerate()
+                    .find(|(_, x)| !(**x >= dt * (1.0 - 1e-9)))
+                    .map(|(k, x)| (k, *x))
+                    .unwrap_or((0, lo));
+                format!("{x} (synapse {k})")
+            }
+            Values::Const(c) => format!("{c}"),
+        };
+        return Err(ModelError::invalid(
+            path,
+            format!("must be ≥ dt ({dt} ms), got {what}"),
+        ));
+    }
+    let hi = delay.upper_bound();
+    if hi.is_finite() && (hi / dt).round() as u64 > MAX_DELAY_STEPS {
+        return Err(ModelError::invalid(
+            path,
+            format!(
+                "must be ≤ {} ms ({MAX_DELAY_STEPS} steps), got {hi}",
+                MAX_DELAY_STEPS as f64 * dt
+            ),
+        ));
+    }
+    if !hi.is_finite() {
+        return Err(ModelError::invalid(
+            path,
+            "a distribution without an upper bound; set `max`",
+        ));
+    }
+    Ok(())
+}
+
+fn population(p: &PopulationSpec, path: &str, base_dir: &Path) -> Result<Population> {
+    if p.name.is_empty() || p.name.contains(['.', '/', ' ']) {
+        return Err(ModelError::invalid(
+            format!("{path}.name"),
+            format!(
+                "must be a non-empty name without '.', '/' or spaces, got \"{}\"",
+                p.name
+            ),
+        ));
+    }
+    if p.size < 1 || p.size > u32::MAX as i64 {
+        return Err(ModelError::invalid(
+            format!("{path}.size"),
+            format!("must be between 1 and {}, got {}", u32::MAX, p.size),
+        ));
+    }
+    let size = p.size as usize;
+    let mut ports = Vec::new();
+    for (name, port) in &p.ports {
+        let pp = format!("{path}.ports.{name}");
+        let tau_syn = positive(port.tau_syn, &format!("{pp}.tau_syn"), "ms")?;
+        if port.kernel != "exp" {
+            return Err(ModelError::invalid(
+                format!("{pp}.kernel"),
+                format!("unknown kernel \"{}\"; expected \"exp\"", port.kernel),
+            ));
+        }
+        let kind = match (port.kind.as_str(), port.e_rev) {
+            ("current", None) => SynapseKind::Current,
+            ("current", Some(_)) => {
+                return Err(ModelError::invalid(
+                    format!("{pp}.E_rev"),
+                    "a current port has no reversal potential (use type = \"conductance\")",
+                ));
+            }
+            ("conductance", Some(e)) if e.is_finite() => SynapseKind::Conductance { e_rev: e },
+            ("conductance", Some(e)) => {
+                return Err(ModelError::invalid(
+                    format!("{pp}.E_rev"),
+                    format!("must be finite, got {e}"),
+                ));
+            }
+            ("conductance", None) => {
+                return Err(ModelError::invalid(
+                    format!("{pp}.E_rev"),
+                    "missing (a conductance port needs its reversal potential in mV)",
+                ));
+            }
+            (other, _) => {
+                return Err(ModelError::invalid(
+                    format!("{pp}.type"),
+                    format!(
+                        "unknown port type \"{other}\"; expected \"current\" or \"conductance\""
+                    ),
+                ));
+            }
+        };
+        ports.push(PortSpec {
+            name: name.clone(),
+            kind,
+            tau_syn,
+        });
+    }
+    let initial = p
+        .initial
+        .iter()
+        .map(|(k, v)| {
+            Ok((
+                k.clone(),
+                values::parse(v, &format!("{path}.initial.{k}"), size, base_dir)?,
+            ))
+        })
+        .collect::<Result<Vec<_>>>()?;
+    let _ = show;
+    Ok(Population {
+        name: p.name.clone(),
+        size,
+        model: p.model.clone(),
+        params: p.params.clone(),
+        ports,
+        initial,
+        path: path.to_string(),
+    })
+}
+
+fn connect(
+    c: &ConnectSpec,
+    ns: usize,
+    nt: usize,
+    same: bool,
+    path: &str,
+    base_dir: &Path,
+) -> Result<Connect> {
+    let degree =
+        |k: i64, field: &str, limit: usize, multapses: bool, allow_self: bool| -> Result<u64> {
+            if k < 0 {
+                return Err(ModelError::invalid(
+                    format!("{path}.{field}"),
+                    format!("must be ≥ 0, got {k}"),
+                ));
+            }
+            let avail = if same && !allow_self {
+                limit.saturating_sub(1)
+            } else {
+                limit
+            };
+            if !multapses && k as u64 > avail as u64 {
+                return Err(ModelError::invalid(
+                    format!("{path}.{field}"),
+                    format!("must be ≤ {avail} without multapses, got {k}"),
+                ));
+            }
+            if multapses && avail == 0 && k > 0 {
+                return Err(ModelError::invalid(
+                    format!("{path}.{field}"),
+                    "no candidate partners (a single neuron without self-connections)",
+                ));
+            }
+            Ok(k as u64)
+        };
+    Ok(match c {
+        ConnectSpec::OneToOne => {
+            if ns != nt {
+                return Err(ModelError::invalid(
+                    format!("{path}.rule"),
+                    format!("one_to_one needs equal sizes, got {ns} → {nt}"),
+                ));
+            }
+            Connect::OneToOne
+        }
+        ConnectSpec::AllToAll { allow_self } => Connect::AllToAll {
+            allow_self: *allow_self,
+        },
+        ConnectSpec::FixedProbability { p, allow_self } => {
+            if !(0.0..=1.0).contains(p) {
+                return Err(ModelError::invalid(
+                    format!("{path}.p"),
+                    format!("must be a probability in [0, 1], got {p}"),
+                ));
+            }
+            Connect::FixedProbability {
+                p: *p,
+                allow_self: *allow_self,
+            }
+        }
+        ConnectSpec::FixedIndegree {
+            indegree,
+            allow_self,
+            allow_multapses,
+        } => Connect::FixedIndegree {
+            indegree: degree(*indegree, "indegree", ns, *allow_multapses, *allow_self)?,
+            allow_self: *allow_self,
+            allow_multapses: *allow_multapses,
+        },
+        ConnectSpec::FixedOutdegree {
+            outdegree,
+            allow_self,
+            allow_multapses,
+        } => Connect::FixedOutdegree {
+            outdegree: degree(*outdegree, "outdegree", nt, *allow_multapses, *allow_self)?,
+            allow_self: *allow_self,
+            allow_multapses: *allow_multapses,
+        },
+        ConnectSpec::Explicit {
+            file,
+            sources,
+            targets,
+            weights,
+            delays,
+        } => explicit(
+            file.as_deref(),
+            [sources, targets, weights, delays],
+            ns,
+            nt,
+            path,
+            base_dir,
+        )?,
+    })
+}
+
+fn explicit(
+    file: Option<&str>,
+    parts: [&Option<String>; 4],
+    ns: usize,
+    nt: usize,
+    path: &str,
+    base_dir: &Path,
+) -> Result<Connect> {
+    let names = ["sources", "targets", "weights", "delays"];
+    // Where each array comes from: (file, array-in-npz, field path)
+    let mut src: Vec<Option<(PathBuf, Option<&str>, String)>> = Vec::new();
+    for (k, part) in parts.iter().enumerate() {
+        src.push(match (file, part) {
+            (Some(_), Some(_)) => {
+                return Err(ModelError::invalid(
+                    format!("{path}.{}", names[k]),
+                    "give either `file` (an .npz) or separate .npy files, not both",
+                ));
+            }
+            (Some(f), None) => {
+                let fpath = base_dir.join(f);
+                let has = glia_io::npz_names(&fpath)
+                    .map_err(|e| ModelError::invalid(format!("{path}.file"), e.to_string()))?
+                    .iter()
+                    .any(|n| n == names[k]);
+                has.then(|| (fpath, Some(names[k]), format!("{path}.file")))
+            }
+            (None, Some(p)) => Some((base_dir.join(p), None, format!("{path}.{}", names[k]))),
+            (None, None) => None,
+        });
+    }
+    let need = |k: usize| -> Result<&(PathBuf, Option<&str>, String)> {
+        src[k].as_ref().ok_or_else(|| {
+            ModelError::invalid(
+                if file.is_some() {
+                    format!("{path}.file")
+                } else {
+                    format!("{path}.{}", names[k])
+                },
+                format!("explicit connectivity needs a `{}` array", names[k]),
+            )
+        })
+    };
+    let idx = |k: usize, n: usize| -> Result<Vec<u32>> {
+        let (f, a, p) = need(k)?;
+        let raw = values::load_indices(f, *a, p)?;
+        raw.iter()
+            .enumerate()
+            .map(|(e, &i)| {
+                if i < 0 || i as u64 >= n as u64 {
+                    Err(ModelError::invalid(
+                        p,
+                        format!(
+                            "{}: {}[{e}] = {i} is outside the population (size {n})",
+                            f.display(),
+                            names[k]
+                        ),
+                    ))
+                } else {
+                    Ok(i as u32)
+                }
+            })
+            .collect()
+    };
+    let sources = idx(0, ns)?;
+    let targets = idx(1, nt)?;
+    if sources.len() != targets.len() {
+        let (_, _, p) = need(1)?;
+        return Err(ModelError::invalid(
+            p,
+            format!(
+                "sources and targets differ in length ({} vs {})",
+                sources.len(),
+                targets.len()
+            ),
+        ));
+    }
+    let floats = |k: usize| -> Result<Option<Vec<f64>>> {
+        let Some((f, a, p)) = &src[k] else {
+            return Ok(None);
+        };
+        let v = values::load_floats(f, *a, p)?;
+        if v.len() != sources.len() {
+            return Err(ModelError::invalid(
+                p,
+                format!(
+                    "{}: {} has {} elements, expected {} (one per synapse)",
+                    f.display(),
+                    names[k],
+                    v.len(),
+                    sources.len()
+                ),
+            ));
+        }
+        Ok(Some(v))
+    };
+    Ok(Connect::Explicit {
+        weights: floats(2)?,
+        delays: floats(3)?,
+        sources,
+        targets,
+    })
+}
