@@ -8,7 +8,9 @@ then the binary runs ``--repeats`` times; each run's simulation phase is timed
 by a steady-clock timer compiled around ``Network::run`` (the time-step loop:
 state updates, thresholds, spike propagation, Poisson input, spike
 recording; not synapse creation, initialisation or writing results). The
-median is reported. Brian2's own figure for the same loop (``std::clock``,
+median is reported. ``other_cpus_busy`` is, per run, how many CPUs other
+processes kept busy meanwhile (from /proc/stat): on a shared 2-vCPU machine a
+value near 0 means a clean measurement. Brian2's own figure for the same loop (``std::clock``,
 i.e. CPU time, when OpenMP is off) is reported as ``brian2_cpu_s``.
 
 Prints one JSON line:
@@ -33,6 +35,19 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 import brian2_nets  # noqa: E402
 
 
+def _cpu_busy_s() -> float:
+    """CPU seconds spent busy by the whole machine (all processes, all cores) so far."""
+    with open("/proc/stat") as f:
+        fields = [int(x) for x in f.readline().split()[1:]]
+    idle = fields[3] + fields[4]                      # idle + iowait
+    return (sum(fields[:8]) - idle) / os.sysconf("SC_CLK_TCK")
+
+
+def _children_cpu_s() -> float:
+    t = os.times()
+    return t.children_user + t.children_system
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--net", required=True, choices=sorted(brian2_nets.BUILDERS))
@@ -43,7 +58,6 @@ def main() -> None:
     ap.add_argument("--repeats", type=int, default=3, help="runs of the compiled binary")
     args = ap.parse_args()
 
-    load_before = os.getloadavg()[0]
     build_dir = f"/tmp/glia_brian2_bench_{args.net}"
     brian2_nets.use_standalone(build_dir)
     b2.seed(args.seed)
@@ -53,12 +67,14 @@ def main() -> None:
     b2.device.build(directory=build_dir, compile=True, run=False, with_output=False)
     compile_s = time.perf_counter() - t0
 
-    walls, cpus, binaries = [], [], []
+    walls, cpus, binaries, others = [], [], [], []
     for _ in range(args.repeats):
+        busy0, own0 = _cpu_busy_s(), _children_cpu_s()
         b2.device.run(directory=build_dir, with_output=False)
         walls.append(brian2_nets.read_run_timer())
         cpus.append(b2.device._last_run_time)
         binaries.append(b2.device.timers["run_binary"])
+        others.append((_cpu_busy_s() - busy0 - (_children_cpu_s() - own0)) / binaries[-1])
     sim_wall_s = statistics.median(walls)
     bio_s = args.duration_ms / 1000.0
     n_neurons = model.instance.n_total
@@ -73,7 +89,7 @@ def main() -> None:
         "brian2_cpu_s": round(statistics.median(cpus), 4),
         "binary_wall_s": round(statistics.median(binaries), 4),
         "compile_s": round(compile_s, 2), "threads": 1,
-        "load1_before": round(load_before, 2), "load1_after": round(os.getloadavg()[0], 2),
+        "other_cpus_busy": [round(o, 2) for o in others],
         "brian2": b2.__version__, "host": platform.node(), "cpus": os.cpu_count(),
     }))
 

@@ -1,0 +1,209 @@
+//! Lowering: a validated [`Model`] becomes a runnable [`Network`].
+
+use crate::connect::{self, RuleCtx};
+use crate::monitors::{Monitors, RateRecorder, SpikeRecorder, SpikeStats, StateRecorder};
+use crate::network::{Block, CurrentSchedule, Drive, Network, PopInfo, Proj};
+use crate::neurons::{self, Model as NeuronModel, fill};
+use glia_core::Purpose;
+use glia_spec::{InputKind, Model, ModelError, MonitorKind, SynapseKind};
+use std::time::Instant;
+
+fn port_index(pop: &PopInfo, port: &str, path: &str) -> Result<usize, ModelError> {
+    if pop.ports.is_empty() {
+        return Err(ModelError::invalid(
+            path,
+            format!("population \"{}\" (model \"{}\") is a spike source and cannot receive input", pop.name, pop.model_name),
+        ));
+    }
+    pop.ports.iter().position(|p| p.name == port).ok_or_else(|| {
+        let names: Vec<&str> = pop.ports.iter().map(|p| p.name.as_str()).collect();
+        ModelError::invalid(path, format!("population \"{}\" has no port \"{port}\" (ports: {})", pop.name, names.join(", ")))
+    })
+}
+
+/// Build the network. Construction runs on the model's thread count and gives the same network
+/// for any thread count.
+pub fn build(model: &Model) -> Result<Network, ModelError> {
+    let t0 = Instant::now();
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(model.threads)
+        .build()
+        .map_err(|e| ModelError::invalid("simulation.threads", format!("cannot start {} threads: {e}", model.threads)))?;
+    let mut net = pool.install(|| build_in_pool(model))?;
+    net.pool = (model.threads > 1).then_some(pool);
+    net.build_s = t0.elapsed().as_secs_f64();
+    Ok(net)
+}
+
+fn build_in_pool(model: &Model) -> Result<Network, ModelError> {
+    let dt = model.dt;
+    let mut pops = Vec::new();
+    let mut states = Vec::new();
+    for (i, p) in model.populations.iter().enumerate() {
+        let low = neurons::lower(p, i as u32, model.seed, dt, model.steps, &model.base_dir)?;
+        pops.push(PopInfo {
+            name: p.name.clone(),
+            size: p.size,
+            model_name: p.model.clone(),
+            model: low.model,
+            ports: low.ports,
+            variables: low.variables,
+            blocks: 0..0,
+            slots: 2,
+            drives: Vec::new(),
+        });
+        states.push(low.blocks);
+    }
+
+    // Projections.
+    let mut projs = Vec::new();
+    for (k, pr) in model.projections.iter().enumerate() {
+        let tp = &pops[pr.target];
+        let port = port_index(tp, &pr.port, &format!("{}.port", pr.path))?;
+        if let SynapseKind::Conductance { .. } = tp.ports[port].kind {
+            let lo = pr.weight.lower_bound();
+            if lo < 0.0 {
+                return Err(ModelError::invalid(
+                    format!("{}.weight", pr.path),
+                    format!(
+                        "port \"{}\" of population \"{}\" is conductance-based: weights must be ≥ 0 nS (inhibition comes from its reversal potential), got {lo}",
+                        pr.port, tp.name
+                    ),
+                ));
+            }
+        }
+        let ctx = RuleCtx {
+            seed: model.seed,
+            id: k as u32,
+            n_source: pops[pr.source].size,
+            n_target: tp.size,
+            same: pr.source == pr.target,
+            weight: &pr.weight,
+            delay: &pr.delay,
+            dt,
+        };
+        let csr = connect::build(&pr.connect, &ctx);
+        let slots = usize::from(csr.max_delay()) + 1;
+        let target = &mut pops[pr.target];
+        target.slots = target.slots.max(slots);
+        projs.push(Proj { name: pr.name.clone(), source: pr.source, target: pr.target, port, csr });
+    }
+
+    // Inputs.
+    let mut currents = Vec::new();
+    for (k, inp) in model.inputs.iter().enumerate() {
+        let pop = &mut pops[inp.target];
+        match &inp.kind {
+            InputKind::Poisson { port, rate, sources, weight, start, stop } => {
+                let port = port_index(pop, port, &format!("{}.port", inp.path))?;
+                if matches!(pop.ports[port].kind, SynapseKind::Conductance { .. }) && *weight < 0.0 {
+                    return Err(ModelError::invalid(
+                        format!("{}.weight", inp.path),
+                        format!("port is conductance-based: the weight must be ≥ 0 nS, got {weight}"),
+                    ));
+                }
+                let mut lambda = vec![0.0; pop.size];
+                fill(rate, &mut lambda, model.seed, Purpose::Parameter, (1 << 20) | k as u32, 0);
+                for l in &mut lambda {
+                    *l *= *sources as f64 * dt / 1000.0;
+                }
+                let exp_neg = lambda.iter().map(|l| (-l).exp()).collect();
+                pop.drives.push(Drive { id: k as u32, port, weight: *weight, lambda, exp_neg, start: *start, stop: *stop });
+            }
+            InputKind::Current { ids, changes } => {
+                if !matches!(pop.model, NeuronModel::Lif(_)) {
+                    return Err(ModelError::invalid(
+                        format!("{}.target", inp.path),
+                        format!("population \"{}\" (model \"{}\") takes no current input", pop.name, pop.model_name),
+                    ));
+                }
+                currents.push(CurrentSchedule { pop: inp.target, ids: ids.clone(), changes: changes.clone(), cursor: 0, value: 0.0 });
+            }
+        }
+    }
+
+    // Blocks.
+    let mut blocks = Vec::new();
+    for (pi, (p, st)) in pops.iter_mut().zip(states).enumerate() {
+        let first = blocks.len();
+        for (b, state) in st.into_iter().enumerate() {
+            let start = b * crate::BLOCK;
+            let len = crate::BLOCK.min(p.size - start);
+            blocks.push(Block {
+                pop: pi,
+                start,
+                len,
+                ring: vec![0.0; p.slots * p.ports.len() * len],
+                i_ext: vec![0.0; len],
+                spikes: Vec::new(),
+                state,
+            });
+        }
+        p.blocks = first..blocks.len();
+    }
+
+    // Monitors.
+    let mut monitors = Monitors::default();
+    for m in &model.monitors {
+        let pop = &pops[m.population];
+        match &m.kind {
+            MonitorKind::Spikes { ids } => monitors.spikes.push(SpikeRecorder {
+                pop: m.population,
+                selected: ids.as_ref().map(|ids| {
+                    let mut sel = vec![false; pop.size];
+                    ids.iter().for_each(|&i| sel[i as usize] = true);
+                    sel
+                }),
+                steps: Vec::new(),
+                ids: Vec::new(),
+            }),
+            MonitorKind::State { name, variables, ids, every } => {
+                let mut var_index = Vec::new();
+                for (k, v) in variables.iter().enumerate() {
+                    let idx = pop.variables.iter().position(|x| x == v).ok_or_else(|| {
+                        ModelError::invalid(
+                            format!("{}.variables[{k}]", m.path),
+                            format!(
+                                "population \"{}\" (model \"{}\") has no state variable \"{v}\" (it has: {})",
+                                pop.name,
+                                pop.model_name,
+                                if pop.variables.is_empty() { "none".into() } else { pop.variables.join(", ") }
+                            ),
+                        )
+                    })?;
+                    var_index.push(idx);
+                }
+                monitors.state.push(StateRecorder {
+                    name: name.clone(),
+                    pop: m.population,
+                    variables: variables.clone(),
+                    var_index,
+                    ids: ids.clone(),
+                    every: *every,
+                    steps: Vec::new(),
+                    data: vec![Vec::new(); variables.len()],
+                });
+            }
+            MonitorKind::Rate { bin } => monitors.rates.push(RateRecorder { pop: m.population, bin: *bin, counts: Vec::new() }),
+        }
+    }
+
+    let stats = pops.iter().map(|p| SpikeStats::new(p.size)).collect();
+    Ok(Network {
+        dt,
+        seed: model.seed,
+        planned_steps: model.steps,
+        step: 0,
+        spikes: vec![Vec::new(); pops.len()],
+        pops,
+        blocks,
+        projs,
+        currents,
+        monitors,
+        stats,
+        events: 0,
+        pool: None,
+        threads: model.threads,
+        build_s: 0.0,
+    })
+}

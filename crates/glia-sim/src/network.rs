@@ -1,0 +1,402 @@
+//! The runtime network and the step loop.
+
+use crate::csr::{Csr, Delays};
+use crate::monitors::{Monitors, SpikeStats, StateRecorder};
+use crate::neurons::{BlockState, Model};
+use crate::{BLOCK, BLOCK_SHIFT};
+use glia_core::{CounterRng, Purpose};
+use glia_spec::PortSpec;
+use rayon::prelude::*;
+use std::ops::Range;
+use std::time::Instant;
+
+/// A population as the engine sees it (immutable during a run).
+#[derive(Debug)]
+pub struct PopInfo {
+    /// Name.
+    pub name: String,
+    /// Number of neurons.
+    pub size: usize,
+    /// Model name.
+    pub model_name: String,
+    /// Model and derived constants.
+    pub model: Model,
+    /// Receptor ports.
+    pub ports: Vec<PortSpec>,
+    /// State variable names.
+    pub variables: Vec<String>,
+    /// Its blocks in [`Network::blocks`].
+    pub blocks: Range<usize>,
+    /// Ring-buffer slots (largest incoming delay + 1).
+    pub slots: usize,
+    /// Poisson drives into its ports.
+    pub drives: Vec<Drive>,
+}
+
+/// Poisson spike input injected into a port of every neuron of a population.
+#[derive(Debug)]
+pub struct Drive {
+    /// Stream id (input number).
+    pub id: u32,
+    /// Port index.
+    pub port: usize,
+    /// Weight per spike.
+    pub weight: f64,
+    /// Expected spikes per step, per neuron.
+    pub lambda: Vec<f64>,
+    /// `exp(−lambda)`, per neuron.
+    pub exp_neg: Vec<f64>,
+    /// First step with input.
+    pub start: u64,
+    /// First step without input.
+    pub stop: u64,
+}
+
+impl Drive {
+    #[inline(never)]
+    fn apply(&self, seed: u64, step: u64, offset: usize, buf: &mut [f64]) {
+        let lam = &self.lambda[offset..offset + buf.len()];
+        let e = &self.exp_neg[offset..offset + buf.len()];
+        for (i, x) in buf.iter_mut().enumerate() {
+            if lam[i] > 0.0 {
+                let g = (offset + i) as u32;
+                let k = CounterRng::new(seed, Purpose::PoissonDrive, self.id, g, step).poisson(lam[i], e[i]);
+                *x += f64::from(k) * self.weight;
+            }
+        }
+    }
+}
+
+/// A block of up to [`BLOCK`] neurons of one population: state, input ring and output spikes.
+#[derive(Debug)]
+pub(crate) struct Block {
+    pub pop: usize,
+    pub start: usize,
+    pub len: usize,
+    /// `[slot][port][neuron]`.
+    pub ring: Vec<f64>,
+    /// External current [pA] (current inputs).
+    pub i_ext: Vec<f64>,
+    pub spikes: Vec<u32>,
+    pub state: BlockState,
+}
+
+/// A projection at run time.
+#[derive(Debug)]
+pub struct Proj {
+    /// Name.
+    pub name: String,
+    /// Source population.
+    pub source: usize,
+    /// Target population.
+    pub target: usize,
+    /// Port index on the target.
+    pub port: usize,
+    /// Synapses.
+    pub csr: Csr,
+}
+
+/// A piecewise-constant current input.
+#[derive(Debug)]
+pub(crate) struct CurrentSchedule {
+    pub pop: usize,
+    pub ids: Option<Vec<u32>>,
+    pub changes: Vec<(u64, f64)>,
+    pub cursor: usize,
+    pub value: f64,
+}
+
+/// Progress report passed to the callback of [`Network::run`].
+#[derive(Clone, Copy, Debug)]
+pub struct Progress {
+    /// Steps done in this run.
+    pub done: u64,
+    /// Steps asked for in this run.
+    pub total: u64,
+}
+
+/// Figures of one call to [`Network::run`].
+#[derive(Clone, Copy, Debug, Default)]
+pub struct RunStats {
+    /// Steps simulated.
+    pub steps: u64,
+    /// Wall-clock seconds.
+    pub wall_s: f64,
+    /// Synaptic events delivered (spike × synapse).
+    pub events: u64,
+    /// Whether all requested steps ran (false when interrupted).
+    pub complete: bool,
+}
+
+/// A network ready to run.
+pub struct Network {
+    /// Time step [ms].
+    pub dt: f64,
+    /// Seed.
+    pub seed: u64,
+    /// Steps planned by the model file.
+    pub planned_steps: u64,
+    /// Steps simulated so far.
+    pub step: u64,
+    /// Populations.
+    pub pops: Vec<PopInfo>,
+    pub(crate) blocks: Vec<Block>,
+    /// Projections.
+    pub projs: Vec<Proj>,
+    pub(crate) currents: Vec<CurrentSchedule>,
+    /// Spikes of the last step, per population.
+    pub spikes: Vec<Vec<u32>>,
+    /// Monitors.
+    pub monitors: Monitors,
+    /// Spike statistics per population.
+    pub stats: Vec<SpikeStats>,
+    /// Synaptic events delivered so far.
+    pub events: u64,
+    pub(crate) pool: Option<rayon::ThreadPool>,
+    /// Worker threads.
+    pub threads: usize,
+    /// Wall-clock seconds spent building.
+    pub build_s: f64,
+}
+
+impl Network {
+    /// Run `steps` steps. `progress` is called about every 1/200 of the run and may return
+    /// `false` to stop early (the step in progress completes; the network stays consistent).
+    pub fn run(&mut self, steps: u64, progress: &mut (dyn FnMut(Progress) -> bool + Send)) -> RunStats {
+        let t0 = Instant::now();
+        let events0 = self.events;
+        let every = (steps / 200).max(1);
+        let mut done = 0;
+        let mut complete = true;
+        let pool = self.pool.take();
+        let mut body = || {
+            while done < steps {
+                self.step_once();
+                done += 1;
+                if done % every == 0 && !progress(Progress { done, total: steps }) {
+                    complete = done == steps;
+                    break;
+                }
+            }
+        };
+        match &pool {
+            Some(p) => p.install(body),
+            None => body(),
+        }
+        self.pool = pool;
+        RunStats { steps: done, wall_s: t0.elapsed().as_secs_f64(), events: self.events - events0, complete }
+    }
+
+    /// Advance one step (inside the network's thread pool when threads > 1).
+    fn step_once(&mut self) {
+        let s = self.step;
+        self.apply_currents(s);
+        let (pops, seed, parallel) = (&self.pops, self.seed, self.threads > 1);
+        if parallel {
+            self.blocks.par_iter_mut().for_each(|b| update_block(&pops[b.pop], b, s, seed));
+        } else {
+            self.blocks.iter_mut().for_each(|b| update_block(&pops[b.pop], b, s, seed));
+        }
+        for v in &mut self.spikes {
+            v.clear();
+        }
+        for b in &self.blocks {
+            self.spikes[b.pop].extend_from_slice(&b.spikes);
+        }
+        for (p, sp) in self.spikes.iter().enumerate() {
+            if !sp.is_empty() {
+                self.stats[p].record(s, sp);
+            }
+        }
+        self.events += if parallel { self.deliver_parallel(s) } else { self.deliver_serial(s) };
+        self.record(s);
+        self.step += 1;
+    }
+
+    fn apply_currents(&mut self, s: u64) {
+        for c in &mut self.currents {
+            while let Some(&(at, amp)) = c.changes.get(c.cursor) {
+                if at > s {
+                    break;
+                }
+                c.cursor += 1;
+                let delta = amp - c.value;
+                c.value = amp;
+                let range = self.pops[c.pop].blocks.clone();
+                let blocks = &mut self.blocks[range];
+                match &c.ids {
+                    None => blocks.iter_mut().for_each(|b| b.i_ext.iter_mut().for_each(|x| *x += delta)),
+                    Some(ids) => {
+                        for &i in ids {
+                            let (b, o) = StateRecorder::locate(i);
+                            blocks[b].i_ext[o] += delta;
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Deliver this step's spikes, one thread per step (targets visited row by row).
+    fn deliver_serial(&mut self, s: u64) -> u64 {
+        let mut events = 0;
+        for proj in &self.projs {
+            let spikes = &self.spikes[proj.source];
+            if spikes.is_empty() {
+                continue;
+            }
+            let tp = &self.pops[proj.target];
+            let np = tp.ports.len();
+            let slots = tp.slots as u64;
+            let blocks = &mut self.blocks[tp.blocks.clone()];
+            let csr = &proj.csr;
+            for &i in spikes {
+                let (a, b) = (csr.row_ptr[i as usize] as usize, csr.row_ptr[i as usize + 1] as usize);
+                events += (b - a) as u64;
+                let mut k = a;
+                while k < b {
+                    let bi = (csr.targets[k] >> BLOCK_SHIFT) as usize;
+                    let blk = &mut blocks[bi];
+                    let n = blk.len;
+                    let base = bi << BLOCK_SHIFT;
+                    let mut end = k;
+                    while end < b && (csr.targets[end] >> BLOCK_SHIFT) as usize == bi {
+                        end += 1;
+                    }
+                    deliver_segment(csr, k..end, &mut blk.ring, s, slots, np, proj.port, n, base);
+                    k = end;
+                }
+            }
+        }
+        events
+    }
+
+    /// Deliver in parallel: each target block takes the part of every row that targets it.
+    fn deliver_parallel(&mut self, s: u64) -> u64 {
+        let (projs, pops, spikes) = (&self.projs, &self.pops, &self.spikes);
+        self.blocks.par_iter_mut().enumerate().for_each(|(_, blk)| {
+            let tp = &pops[blk.pop];
+            let np = tp.ports.len();
+            let slots = tp.slots as u64;
+            let lo = blk.start as u32;
+            let hi = (blk.start + blk.len) as u32;
+            for proj in projs.iter().filter(|p| p.target == blk.pop) {
+                let csr = &proj.csr;
+                for &i in &spikes[proj.source] {
+                    let (a, b) = (csr.row_ptr[i as usize] as usize, csr.row_ptr[i as usize + 1] as usize);
+                    let row = &csr.targets[a..b];
+                    let from = a + row.partition_point(|&t| t < lo);
+                    let to = a + row.partition_point(|&t| t < hi);
+                    if from < to {
+                        deliver_segment(csr, from..to, &mut blk.ring, s, slots, np, proj.port, blk.len, blk.start);
+                    }
+                }
+            }
+        });
+        let mut events = 0;
+        for proj in &self.projs {
+            for &i in &self.spikes[proj.source] {
+                events += proj.csr.row_ptr[i as usize + 1] - proj.csr.row_ptr[i as usize];
+            }
+        }
+        events
+    }
+
+    fn record(&mut self, s: u64) {
+        for m in &mut self.monitors.spikes {
+            m.record(s, &self.spikes[m.pop]);
+        }
+        for m in &mut self.monitors.rates {
+            let bin = (s / m.bin) as usize;
+            if m.counts.len() <= bin {
+                m.counts.resize(bin + 1, 0);
+            }
+            m.counts[bin] += self.spikes[m.pop].len() as u64;
+        }
+        for m in &mut self.monitors.state {
+            if (s + 1) % m.every != 0 {
+                continue;
+            }
+            m.steps.push(s);
+            let blocks = &self.blocks[self.pops[m.pop].blocks.clone()];
+            for (k, &var) in m.var_index.iter().enumerate() {
+                for &id in &m.ids {
+                    let (b, o) = StateRecorder::locate(id);
+                    m.data[k].push(blocks[b].state.var(var)[o]);
+                }
+            }
+        }
+    }
+
+    /// Index of a population by name.
+    pub fn population(&self, name: &str) -> Option<usize> {
+        self.pops.iter().position(|p| p.name == name)
+    }
+
+    /// The current values of state variable `var` of population `pop`, all neurons.
+    pub fn state(&self, pop: usize, var: &str) -> Option<Vec<f64>> {
+        let p = &self.pops[pop];
+        let k = p.variables.iter().position(|v| v == var)?;
+        Some(self.blocks[p.blocks.clone()].iter().flat_map(|b| b.state.var(k)[..b.len].iter().copied()).collect())
+    }
+
+    /// Total synapses.
+    pub fn synapses(&self) -> u64 {
+        self.projs.iter().map(|p| p.csr.len() as u64).sum()
+    }
+
+    /// Bytes held by synapse storage.
+    pub fn synapse_bytes(&self) -> u64 {
+        self.projs.iter().map(|p| p.csr.bytes() as u64).sum()
+    }
+}
+
+/// Add the weights of synapses `range` (all targeting one block starting at `base`) to the ring.
+#[inline(always)]
+#[allow(clippy::too_many_arguments)]
+fn deliver_segment(csr: &Csr, range: Range<usize>, ring: &mut [f64], s: u64, slots: u64, np: usize, port: usize, n: usize, base: usize) {
+    let targets = &csr.targets[range.clone()];
+    let weights = &csr.weights[range.clone()];
+    match &csr.delays {
+        Delays::Const(d) => {
+            let slot = ((s + u64::from(*d)) % slots) as usize;
+            let buf = &mut ring[(slot * np + port) * n..(slot * np + port + 1) * n];
+            for (&t, &w) in targets.iter().zip(weights) {
+                buf[t as usize - base] += f64::from(w);
+            }
+        }
+        Delays::PerSynapse(ds) => {
+            let ds = &ds[range];
+            let cur = (s % slots) as usize;
+            let slots = slots as usize;
+            for ((&t, &w), &d) in targets.iter().zip(weights).zip(ds) {
+                let mut slot = cur + d as usize;
+                if slot >= slots {
+                    slot -= slots;
+                }
+                ring[(slot * np + port) * n + t as usize - base] += f64::from(w);
+            }
+        }
+    }
+}
+
+fn update_block(pop: &PopInfo, b: &mut Block, s: u64, seed: u64) {
+    b.spikes.clear();
+    let n = b.len;
+    let np = pop.ports.len();
+    let slot = (s % pop.slots as u64) as usize;
+    let input = &mut b.ring[slot * np * n..(slot + 1) * np * n];
+    for d in &pop.drives {
+        if s >= d.start && s < d.stop {
+            d.apply(seed, s, b.start, &mut input[d.port * n..(d.port + 1) * n]);
+        }
+    }
+    match (&pop.model, &mut b.state) {
+        (Model::Lif(m), BlockState::Lif(st)) => m.update(st, input, &b.i_ext, b.start as u32, &mut b.spikes),
+        (Model::Poisson(m), _) => m.update(seed, s, b.start as u32, n, &mut b.spikes),
+        (Model::Generator, BlockState::Generator(g)) => g.update(s, &mut b.spikes),
+        _ => unreachable!("block state does not match its population's model"),
+    }
+}
+
+const _: () = assert!(BLOCK == 1 << BLOCK_SHIFT);

@@ -1,0 +1,247 @@
+//! Neuron models and their registry.
+//!
+//! Each model is one file; this module maps the model name of a population to its lowering.
+//! Dispatch is static per block (one `match` per block and step), never per neuron.
+//!
+//! | name | file | kind |
+//! |---|---|---|
+//! | `lif` | [`lif`] | leaky integrate-and-fire, exponential current/conductance ports |
+//! | `poisson` | [`poisson`] | Poisson spike source |
+//! | `spike_generator` | [`generator`] | spikes at given times |
+
+pub mod generator;
+pub mod lif;
+pub mod poisson;
+
+use crate::BLOCK;
+use glia_core::{CounterRng, Purpose};
+use glia_spec::{ModelError, Population, PortSpec, SynapseKind, Values, values};
+use serde::de::DeserializeOwned;
+use std::path::Path;
+
+/// Known model names.
+pub const MODELS: &[&str] = &["lif", "poisson", "spike_generator"];
+
+/// A population's model with its derived constants (shared by its blocks).
+#[derive(Clone, Debug)]
+pub enum Model {
+    /// Leaky integrate-and-fire.
+    Lif(lif::Lif),
+    /// Poisson source.
+    Poisson(poisson::PoissonSource),
+    /// Spike generator.
+    Generator,
+}
+
+/// The state of one block.
+#[derive(Clone, Debug)]
+pub enum BlockState {
+    /// LIF state.
+    Lif(lif::LifState),
+    /// Poisson sources have no state.
+    Poisson,
+    /// Generator events.
+    Generator(generator::GeneratorState),
+}
+
+impl BlockState {
+    /// State variable `k` (index into the model's variable list).
+    pub fn var(&self, k: usize) -> &[f64] {
+        match self {
+            BlockState::Lif(s) => s.var(k),
+            _ => &[],
+        }
+    }
+
+    /// Mutable state variable `k`.
+    pub fn var_mut(&mut self, k: usize) -> &mut [f64] {
+        match self {
+            BlockState::Lif(s) => s.var_mut(k),
+            _ => &mut [],
+        }
+    }
+}
+
+/// A lowered population.
+pub struct Lowered {
+    /// Model and constants.
+    pub model: Model,
+    /// Receptor ports.
+    pub ports: Vec<PortSpec>,
+    /// State variable names (for monitors and initial values).
+    pub variables: Vec<String>,
+    /// One state per block of [`BLOCK`] neurons.
+    pub blocks: Vec<BlockState>,
+}
+
+fn params<T: DeserializeOwned>(pop: &Population) -> Result<T, ModelError> {
+    serde_path_to_error::deserialize(toml::Value::Table(pop.params.clone())).map_err(|e| {
+        let inner = e.path().to_string();
+        let path = if inner == "." { format!("{}.params", pop.path) } else { format!("{}.params.{inner}", pop.path) };
+        ModelError::invalid(path, e.into_inner().message().to_string())
+    })
+}
+
+fn no_ports(pop: &Population) -> Result<(), ModelError> {
+    if !pop.ports.is_empty() {
+        return Err(ModelError::invalid(
+            format!("{}.ports", pop.path),
+            format!("model \"{}\" is a spike source and has no receptor ports", pop.model),
+        ));
+    }
+    Ok(())
+}
+
+fn block_sizes(n: usize) -> impl Iterator<Item = (usize, usize)> {
+    (0..n.div_ceil(BLOCK)).map(move |b| (b * BLOCK, BLOCK.min(n - b * BLOCK)))
+}
+
+/// Lower population `id` of the model.
+pub fn lower(pop: &Population, id: u32, seed: u64, dt: f64, steps: u64, base_dir: &Path) -> Result<Lowered, ModelError> {
+    let mut lowered = match pop.model.as_str() {
+        "lif" => {
+            let p: lif::LifParams = params(pop)?;
+            p.check(&format!("{}.params", pop.path))?;
+            let ports = if pop.ports.is_empty() {
+                ["exc", "inh"]
+                    .iter()
+                    .map(|n| PortSpec { name: (*n).to_string(), kind: SynapseKind::Current, tau_syn: 2.0 })
+                    .collect()
+            } else {
+                pop.ports.clone()
+            };
+            let model = lif::Lif::new(p, &ports.iter().map(|p| (p.kind, p.tau_syn)).collect::<Vec<_>>(), dt);
+            let names: Vec<String> = ports.iter().map(|p| p.name.clone()).collect();
+            let variables = model.variables(&names);
+            let blocks = block_sizes(pop.size).map(|(_, n)| BlockState::Lif(model.state(n))).collect();
+            Lowered { model: Model::Lif(model), ports, variables, blocks }
+        }
+        "poisson" => {
+            no_ports(pop)?;
+            #[derive(serde::Deserialize)]
+            #[serde(deny_unknown_fields)]
+            struct P {
+                rate: toml::Value,
+            }
+            let p: P = params(pop)?;
+            let path = format!("{}.params.rate", pop.path);
+            let rate = values::parse(&p.rate, &path, pop.size, base_dir)?;
+            let mut probs = vec![0.0; pop.size];
+            fill(&rate, &mut probs, seed, Purpose::Parameter, id, 0);
+            for (i, r) in probs.iter_mut().enumerate() {
+                if !(*r >= 0.0) || *r * dt / 1000.0 > 1.0 {
+                    return Err(ModelError::invalid(
+                        path,
+                        format!("rates must be in [0, {}] Hz (at most one spike per step), got {r} for neuron {i}", 1000.0 / dt),
+                    ));
+                }
+                *r *= dt / 1000.0;
+            }
+            let blocks = block_sizes(pop.size).map(|_| BlockState::Poisson).collect();
+            Lowered { model: Model::Poisson(poisson::PoissonSource { p: probs, id }), ports: vec![], variables: vec![], blocks }
+        }
+        "spike_generator" => {
+            no_ports(pop)?;
+            let (times, ids) = generator_events(pop, base_dir)?;
+            let mut per_block: Vec<generator::GeneratorState> =
+                block_sizes(pop.size).map(|_| generator::GeneratorState::default()).collect();
+            for (k, (&t, &i)) in times.iter().zip(&ids).enumerate() {
+                let tp = format!("{}.params.times[{k}]", pop.path);
+                if !t.is_finite() || t < dt * (1.0 - 1e-9) {
+                    return Err(ModelError::invalid(tp, format!("spike times must be ≥ dt ({dt} ms), got {t}")));
+                }
+                if i < 0 || i as u64 >= pop.size as u64 {
+                    return Err(ModelError::invalid(
+                        format!("{}.params.ids[{k}]", pop.path),
+                        format!("neuron index must be in 0..{}, got {i}", pop.size),
+                    ));
+                }
+                let step = (t / dt).round() as u64 - 1;
+                if step < steps {
+                    per_block[i as usize / BLOCK].events.push((step, i as u32));
+                }
+            }
+            for b in &mut per_block {
+                b.events.sort_unstable();
+            }
+            let blocks = per_block.into_iter().map(BlockState::Generator).collect();
+            Lowered { model: Model::Generator, ports: vec![], variables: vec![], blocks }
+        }
+        other => {
+            return Err(ModelError::invalid(
+                format!("{}.model", pop.path),
+                format!("unknown model \"{other}\"; known models: {}", MODELS.join(", ")),
+            ));
+        }
+    };
+    // Initial values.
+    for (name, vals) in &pop.initial {
+        let path = format!("{}.initial.{name}", pop.path);
+        let Some(k) = lowered.variables.iter().position(|v| v == name) else {
+            return Err(ModelError::invalid(
+                path,
+                format!(
+                    "model \"{}\" has no state variable \"{name}\" (it has: {})",
+                    pop.model,
+                    if lowered.variables.is_empty() { "none".into() } else { lowered.variables.join(", ") }
+                ),
+            ));
+        };
+        let mut all = vec![0.0; pop.size];
+        fill(vals, &mut all, seed, Purpose::Initial, id | ((k as u32) << 16), 0);
+        for (b, (start, n)) in block_sizes(pop.size).enumerate() {
+            lowered.blocks[b].var_mut(k)[..n].copy_from_slice(&all[start..start + n]);
+        }
+    }
+    Ok(lowered)
+}
+
+/// Evaluate a value specification for every element, drawing from per-element streams.
+pub fn fill(v: &Values, out: &mut [f64], seed: u64, purpose: Purpose, id: u32, step: u64) {
+    match v {
+        Values::Const(c) => out.fill(*c),
+        Values::Array(a) => out.copy_from_slice(a),
+        Values::Dist(d) => {
+            for (i, x) in out.iter_mut().enumerate() {
+                *x = d.sample(&mut CounterRng::new(seed, purpose, id, i as u32, step));
+            }
+        }
+    }
+}
+
+fn generator_events(pop: &Population, base_dir: &Path) -> Result<(Vec<f64>, Vec<i64>), ModelError> {
+    #[derive(serde::Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct P {
+        times: Option<Vec<f64>>,
+        ids: Option<Vec<i64>>,
+        file: Option<String>,
+    }
+    let p: P = params(pop)?;
+    let base = format!("{}.params", pop.path);
+    match (p.file, p.times, p.ids) {
+        (Some(f), None, None) => {
+            let fpath = format!("{base}.file");
+            let file = base_dir.join(&f);
+            let times = values::load_floats(&file, Some("times"), &fpath)?;
+            let ids = values::load_indices(&file, Some("ids"), &fpath)?;
+            if ids.len() != times.len() {
+                return Err(ModelError::invalid(fpath, format!("{f}: 'ids' has {} elements, 'times' {}", ids.len(), times.len())));
+            }
+            Ok((times, ids))
+        }
+        (Some(_), _, _) => Err(ModelError::invalid(format!("{base}.file"), "give either `file` or `times`/`ids`, not both")),
+        (None, Some(times), ids) => {
+            let ids = match ids {
+                Some(ids) => ids,
+                None if pop.size == 1 => vec![0; times.len()],
+                None => return Err(ModelError::invalid(format!("{base}.ids"), "missing (needed when size > 1: the neuron of each spike)")),
+            };
+            if ids.len() != times.len() {
+                return Err(ModelError::invalid(format!("{base}.ids"), format!("needs one id per spike time ({}), got {}", times.len(), ids.len())));
+            }
+            Ok((times, ids))
+        }
+        (None, None, _) => Err(ModelError::invalid(format!("{base}.times"), "missing (spike times in ms, or `file`)")),
+    }
+}
