@@ -56,13 +56,16 @@ def main() -> None:
                     help="Brunel: N_E = 4*order, N_I = order")
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--repeats", type=int, default=3, help="runs of the compiled binary")
+    ap.add_argument("--profile", action="store_true",
+                    help="time each code object (Brian2 profiling, slows the run) and "
+                    "print the breakdown of the last run to stderr")
     args = ap.parse_args()
 
-    build_dir = f"/tmp/glia_brian2_bench_{args.net}"
+    build_dir = f"/tmp/glia_brian2_bench_{args.net}" + ("_profile" if args.profile else "")
     brian2_nets.use_standalone(build_dir)
     b2.seed(args.seed)
     model = brian2_nets.build(args.net, args.seed, args.order)
-    model.network.run(args.duration_ms * ms)
+    model.network.run(args.duration_ms * ms, profile=args.profile)
     t0 = time.perf_counter()
     b2.device.build(directory=build_dir, compile=True, run=False, with_output=False)
     compile_s = time.perf_counter() - t0
@@ -75,6 +78,8 @@ def main() -> None:
         cpus.append(b2.device._last_run_time)
         binaries.append(b2.device.timers["run_binary"])
         others.append((_cpu_busy_s() - busy0 - (_children_cpu_s() - own0)) / binaries[-1])
+    if args.profile:
+        print(b2.profiling_summary(model.network), file=sys.stderr)
     sim_wall_s = statistics.median(walls)
     bio_s = args.duration_ms / 1000.0
     n_neurons = model.instance.n_total
@@ -88,7 +93,7 @@ def main() -> None:
         "sim_wall_all_s": [round(w, 4) for w in walls],
         "brian2_cpu_s": round(statistics.median(cpus), 4),
         "binary_wall_s": round(statistics.median(binaries), 4),
-        "compile_s": round(compile_s, 2), "threads": 1,
+        "compile_s": round(compile_s, 2), "threads": 1, "profiled": args.profile,
         "other_cpus_busy": [round(o, 2) for o in others],
         "brian2": b2.__version__, "host": platform.node(), "cpus": os.cpu_count(),
     }))

@@ -16,6 +16,15 @@ Conventions shared with glia (they differ from Brian2's own examples):
   ``v`` clamped during the refractory period (``unless refractory``);
 * no self-connections (Brian2's CUBA.py allows them).
 
+Brian2's step order and timing conventions, for exact comparisons: each step
+runs state update, threshold, spike delivery (``on_pre``), reset. A spike found
+in step n is stamped t = n*dt (the step's start); with a delay of d steps it is
+added to the target's current or conductance in step n+d after that step's
+state update, so it first moves v in step n+d+1. Refractoriness is
+``t - lastspike < t_ref`` in whole steps: after the spike step, v is held for
+round(t_ref/dt) - 1 updates (49 for 5 ms), one fewer than NEST's
+iaf_psc_exp, which holds it for round(t_ref/dt) updates.
+
 Networks:
 
 * CUBA, Brette et al. (2007) benchmark 2 (Brian2 example ``CUBA.py``):

@@ -13,7 +13,11 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 #[derive(Parser)]
-#[command(name = "glia", version, about = "A fast, reproducible spiking-network simulator")]
+#[command(
+    name = "glia",
+    version,
+    about = "A fast, reproducible spiking-network simulator"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -75,8 +79,13 @@ enum BenchNet {
 }
 
 fn parse_param(s: &str) -> Result<(String, f64), String> {
-    let (k, v) = s.split_once('=').ok_or_else(|| format!("expected NAME=VALUE, got \"{s}\""))?;
-    let x: f64 = v.trim().parse().map_err(|_| format!("parameter {k}: \"{v}\" is not a number"))?;
+    let (k, v) = s
+        .split_once('=')
+        .ok_or_else(|| format!("expected NAME=VALUE, got \"{s}\""))?;
+    let x: f64 = v
+        .trim()
+        .parse()
+        .map_err(|_| format!("parameter {k}: \"{v}\" is not a number"))?;
     if !x.is_finite() {
         return Err(format!("parameter {k}: must be finite, got {v}"));
     }
@@ -102,14 +111,21 @@ impl From<glia_io::IoError> for Failure {
 }
 
 fn overrides(c: &Common) -> Overrides {
-    Overrides { parameters: c.params.clone(), duration: c.duration, seed: c.seed, threads: c.threads }
+    Overrides {
+        parameters: c.params.clone(),
+        duration: c.duration,
+        seed: c.seed,
+        threads: c.threads,
+    }
 }
 
 fn progress_bar(total: u64, dt: f64) -> ProgressBar {
     let pb = ProgressBar::with_draw_target(Some(total), indicatif::ProgressDrawTarget::stderr());
     pb.set_style(
-        ProgressStyle::with_template("{spinner} [{elapsed_precise}] {bar:40} {percent:>3}% {msg} ETA {eta}")
-            .expect("valid template"),
+        ProgressStyle::with_template(
+            "{spinner} [{elapsed_precise}] {bar:40} {percent:>3}% {msg} ETA {eta}",
+        )
+        .expect("valid template"),
     );
     pb.set_message(format!("0 / {:.0} ms", total as f64 * dt));
     pb
@@ -118,7 +134,12 @@ fn progress_bar(total: u64, dt: f64) -> ProgressBar {
 fn run(model_path: &Path, out: Option<PathBuf>, common: &Common) -> Result<(), Failure> {
     let model = glia_spec::load(model_path, &overrides(common))?;
     let out = out.unwrap_or_else(|| {
-        PathBuf::from("out").join(model_path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| "run".into()))
+        PathBuf::from("out").join(
+            model_path
+                .file_stem()
+                .map(|s| s.to_string_lossy().into_owned())
+                .unwrap_or_else(|| "run".into()),
+        )
     });
     eprintln!(
         "glia: {} — {} populations, {} neurons, {:.1} ms at dt = {} ms, {} thread(s)",
@@ -142,14 +163,25 @@ fn run(model_path: &Path, out: Option<PathBuf>, common: &Common) -> Result<(), F
     let dt = model.dt;
     let stats = net.run(model.steps, &mut |p| {
         pb.set_position(p.done);
-        pb.set_message(format!("{:.0} / {:.0} ms", p.done as f64 * dt, p.total as f64 * dt));
+        pb.set_message(format!(
+            "{:.0} / {:.0} ms",
+            p.done as f64 * dt,
+            p.total as f64 * dt
+        ));
         !stop.load(Ordering::SeqCst)
     });
     pb.finish_and_clear();
     if !stats.complete {
-        eprintln!("interrupted at {:.1} ms: writing what was recorded (summary.json has \"complete\": false)", net.step as f64 * dt);
+        eprintln!(
+            "interrupted at {:.1} ms: writing what was recorded (summary.json has \"complete\": false)",
+            net.step as f64 * dt
+        );
     }
-    let info = RunInfo { model_path: &model_path.to_string_lossy(), run: stats, parameters: &model.parameters };
+    let info = RunInfo {
+        model_path: &model_path.to_string_lossy(),
+        run: stats,
+        parameters: &model.parameters,
+    };
     let files = write_outputs(&net, &out, &info)?;
     let secs = net.step as f64 * dt / 1000.0;
     eprintln!(
@@ -231,12 +263,25 @@ fn bench(which: BenchNet, json: bool, common: &Common) -> Result<(), Failure> {
     if json {
         println!("{record}");
     } else {
-        println!("{name}: {neurons} neurons, {} synapses, {} thread(s)", net.synapses(), model.threads);
+        println!(
+            "{name}: {neurons} neurons, {} synapses, {} thread(s)",
+            net.synapses(),
+            model.threads
+        );
         println!("  build            {:>10.3} s", net.build_s);
-        println!("  simulate         {:>10.3} s for {bio_s} s of biological time", stats.wall_s);
+        println!(
+            "  simulate         {:>10.3} s for {bio_s} s of biological time",
+            stats.wall_s
+        );
         println!("  per simulated s  {:>10.4} s", stats.wall_s / bio_s);
-        println!("  synaptic events  {:>10.3e} per s", stats.events as f64 / stats.wall_s);
-        println!("  mean rate        {:>10.2} Hz", spikes as f64 / (neurons as f64 * bio_s));
+        println!(
+            "  synaptic events  {:>10.3e} per s",
+            stats.events as f64 / stats.wall_s
+        );
+        println!(
+            "  mean rate        {:>10.2} Hz",
+            spikes as f64 / (neurons as f64 * bio_s)
+        );
     }
     Ok(())
 }
@@ -251,7 +296,11 @@ fn main() -> ExitCode {
     let result = std::panic::catch_unwind(|| match &cli.command {
         Command::Run { model, out, common } => run(model, out.clone(), common),
         Command::Validate { model, common } => validate(model, common),
-        Command::Bench { network, json, common } => bench(*network, *json, common),
+        Command::Bench {
+            network,
+            json,
+            common,
+        } => bench(*network, *json, common),
     });
     match result {
         Ok(Ok(())) => ExitCode::SUCCESS,

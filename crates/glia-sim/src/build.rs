@@ -12,13 +12,26 @@ fn port_index(pop: &PopInfo, port: &str, path: &str) -> Result<usize, ModelError
     if pop.ports.is_empty() {
         return Err(ModelError::invalid(
             path,
-            format!("population \"{}\" (model \"{}\") is a spike source and cannot receive input", pop.name, pop.model_name),
+            format!(
+                "population \"{}\" (model \"{}\") is a spike source and cannot receive input",
+                pop.name, pop.model_name
+            ),
         ));
     }
-    pop.ports.iter().position(|p| p.name == port).ok_or_else(|| {
-        let names: Vec<&str> = pop.ports.iter().map(|p| p.name.as_str()).collect();
-        ModelError::invalid(path, format!("population \"{}\" has no port \"{port}\" (ports: {})", pop.name, names.join(", ")))
-    })
+    pop.ports
+        .iter()
+        .position(|p| p.name == port)
+        .ok_or_else(|| {
+            let names: Vec<&str> = pop.ports.iter().map(|p| p.name.as_str()).collect();
+            ModelError::invalid(
+                path,
+                format!(
+                    "population \"{}\" has no port \"{port}\" (ports: {})",
+                    pop.name,
+                    names.join(", ")
+                ),
+            )
+        })
 }
 
 /// Build the network. Construction runs on the model's thread count and gives the same network
@@ -28,7 +41,12 @@ pub fn build(model: &Model) -> Result<Network, ModelError> {
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(model.threads)
         .build()
-        .map_err(|e| ModelError::invalid("simulation.threads", format!("cannot start {} threads: {e}", model.threads)))?;
+        .map_err(|e| {
+            ModelError::invalid(
+                "simulation.threads",
+                format!("cannot start {} threads: {e}", model.threads),
+            )
+        })?;
     let mut net = pool.install(|| build_in_pool(model))?;
     net.pool = (model.threads > 1).then_some(pool);
     net.build_s = t0.elapsed().as_secs_f64();
@@ -86,7 +104,13 @@ fn build_in_pool(model: &Model) -> Result<Network, ModelError> {
         let slots = usize::from(csr.max_delay()) + 1;
         let target = &mut pops[pr.target];
         target.slots = target.slots.max(slots);
-        projs.push(Proj { name: pr.name.clone(), source: pr.source, target: pr.target, port, csr });
+        projs.push(Proj {
+            name: pr.name.clone(),
+            source: pr.source,
+            target: pr.target,
+            port,
+            csr,
+        });
     }
 
     // Inputs.
@@ -94,35 +118,73 @@ fn build_in_pool(model: &Model) -> Result<Network, ModelError> {
     for (k, inp) in model.inputs.iter().enumerate() {
         let pop = &mut pops[inp.target];
         match &inp.kind {
-            InputKind::Poisson { port, rate, sources, weight, start, stop } => {
+            InputKind::Poisson {
+                port,
+                rate,
+                sources,
+                weight,
+                start,
+                stop,
+            } => {
                 let port = port_index(pop, port, &format!("{}.port", inp.path))?;
-                if matches!(pop.ports[port].kind, SynapseKind::Conductance { .. }) && *weight < 0.0 {
+                if matches!(pop.ports[port].kind, SynapseKind::Conductance { .. }) && *weight < 0.0
+                {
                     return Err(ModelError::invalid(
                         format!("{}.weight", inp.path),
-                        format!("port is conductance-based: the weight must be ≥ 0 nS, got {weight}"),
+                        format!(
+                            "port is conductance-based: the weight must be ≥ 0 nS, got {weight}"
+                        ),
                     ));
                 }
                 let mut lambda = vec![0.0; pop.size];
-                fill(rate, &mut lambda, model.seed, Purpose::Parameter, (1 << 20) | k as u32, 0);
+                fill(
+                    rate,
+                    &mut lambda,
+                    model.seed,
+                    Purpose::Parameter,
+                    (1 << 20) | k as u32,
+                    0,
+                );
                 for l in &mut lambda {
                     *l *= *sources as f64 * dt / 1000.0;
                 }
                 let exp_neg = lambda.iter().map(|l| (-l).exp()).collect();
-                pop.drives.push(Drive { id: k as u32, port, weight: *weight, lambda, exp_neg, start: *start, stop: *stop });
+                pop.drives.push(Drive {
+                    id: k as u32,
+                    port,
+                    weight: *weight,
+                    lambda,
+                    exp_neg,
+                    start: *start,
+                    stop: *stop,
+                });
             }
             InputKind::Current { ids, changes } => {
                 if !matches!(pop.model, NeuronModel::Lif(_)) {
                     return Err(ModelError::invalid(
                         format!("{}.target", inp.path),
-                        format!("population \"{}\" (model \"{}\") takes no current input", pop.name, pop.model_name),
+                        format!(
+                            "population \"{}\" (model \"{}\") takes no current input",
+                            pop.name, pop.model_name
+                        ),
                     ));
                 }
-                currents.push(CurrentSchedule { pop: inp.target, ids: ids.clone(), changes: changes.clone(), cursor: 0, value: 0.0 });
+                currents.push(CurrentSchedule {
+                    pop: inp.target,
+                    ids: ids.clone(),
+                    changes: changes.clone(),
+                    cursor: 0,
+                    value: 0.0,
+                });
             }
         }
     }
 
     // Blocks.
+    let mut has_current = vec![false; pops.len()];
+    for c in &currents {
+        has_current[c.pop] = true;
+    }
     let mut blocks = Vec::new();
     for (pi, (p, st)) in pops.iter_mut().zip(states).enumerate() {
         let first = blocks.len();
@@ -134,7 +196,11 @@ fn build_in_pool(model: &Model) -> Result<Network, ModelError> {
                 start,
                 len,
                 ring: vec![0.0; p.slots * p.ports.len() * len],
-                i_ext: vec![0.0; len],
+                i_ext: if has_current[pi] {
+                    vec![0.0; len]
+                } else {
+                    Vec::new()
+                },
                 spikes: Vec::new(),
                 state,
             });
@@ -157,7 +223,12 @@ fn build_in_pool(model: &Model) -> Result<Network, ModelError> {
                 steps: Vec::new(),
                 ids: Vec::new(),
             }),
-            MonitorKind::State { name, variables, ids, every } => {
+            MonitorKind::State {
+                name,
+                variables,
+                ids,
+                every,
+            } => {
                 let mut var_index = Vec::new();
                 for (k, v) in variables.iter().enumerate() {
                     let idx = pop.variables.iter().position(|x| x == v).ok_or_else(|| {
@@ -184,7 +255,11 @@ fn build_in_pool(model: &Model) -> Result<Network, ModelError> {
                     data: vec![Vec::new(); variables.len()],
                 });
             }
-            MonitorKind::Rate { bin } => monitors.rates.push(RateRecorder { pop: m.population, bin: *bin, counts: Vec::new() }),
+            MonitorKind::Rate { bin } => monitors.rates.push(RateRecorder {
+                pop: m.population,
+                bin: *bin,
+                counts: Vec::new(),
+            }),
         }
     }
 

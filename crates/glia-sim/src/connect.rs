@@ -66,7 +66,12 @@ impl<'a> Draw<'a> {
 
     fn edge(&mut self, source: u32, target: u32, k: usize) -> Edge {
         let (weight, delay) = self.next(k);
-        Edge { source, target, weight, delay }
+        Edge {
+            source,
+            target,
+            weight,
+            delay,
+        }
     }
 }
 
@@ -89,7 +94,11 @@ pub fn build(rule: &Connect, ctx: &RuleCtx<'_>) -> Csr {
     let ns = ctx.n_source;
     let nt = ctx.n_target;
     let rows = |f: &(dyn Fn(u32) -> Vec<Edge> + Sync)| -> Vec<Edge> {
-        (0..ns as u32).into_par_iter().map(f).collect::<Vec<_>>().concat()
+        (0..ns as u32)
+            .into_par_iter()
+            .map(f)
+            .collect::<Vec<_>>()
+            .concat()
     };
     let edges: Vec<Edge> = match *rule {
         Connect::OneToOne => rows(&|i| vec![Draw::new(ctx, i).edge(i, i, 0)]),
@@ -110,7 +119,11 @@ pub fn build(rule: &Connect, ctx: &RuleCtx<'_>) -> Csr {
             let log_q = (-p).ln_1p(); // ln(1 - p), -inf for p = 1
             let mut j: i64 = -1;
             loop {
-                let skip = if p >= 1.0 { 0 } else { (rng.uniform_open0().ln() / log_q).floor() as i64 };
+                let skip = if p >= 1.0 {
+                    0
+                } else {
+                    (rng.uniform_open0().ln() / log_q).floor() as i64
+                };
                 j = j.saturating_add(skip.saturating_add(1));
                 if j >= nt as i64 {
                     break;
@@ -122,33 +135,57 @@ pub fn build(rule: &Connect, ctx: &RuleCtx<'_>) -> Csr {
             }
             out
         }),
-        Connect::FixedIndegree { indegree, allow_self, allow_multapses } => {
+        Connect::FixedIndegree {
+            indegree,
+            allow_self,
+            allow_multapses,
+        } => {
             let exclude = ctx.same && !allow_self;
             (0..nt as u32)
                 .into_par_iter()
                 .map(|j| {
                     let mut rng = CounterRng::new(ctx.seed, Purpose::Connect, ctx.id, j, 0);
                     let mut dr = Draw::new(ctx, j);
-                    sample(&mut rng, ns, indegree, exclude.then_some(j), allow_multapses)
-                        .into_iter()
-                        .map(|i| dr.edge(i, j, 0))
-                        .collect::<Vec<_>>()
+                    sample(
+                        &mut rng,
+                        ns,
+                        indegree,
+                        exclude.then_some(j),
+                        allow_multapses,
+                    )
+                    .into_iter()
+                    .map(|i| dr.edge(i, j, 0))
+                    .collect::<Vec<_>>()
                 })
                 .collect::<Vec<_>>()
                 .concat()
         }
-        Connect::FixedOutdegree { outdegree, allow_self, allow_multapses } => {
+        Connect::FixedOutdegree {
+            outdegree,
+            allow_self,
+            allow_multapses,
+        } => {
             let exclude = ctx.same && !allow_self;
             rows(&|i| {
                 let mut rng = CounterRng::new(ctx.seed, Purpose::Connect, ctx.id, i, 0);
                 let mut dr = Draw::new(ctx, i);
-                sample(&mut rng, nt, outdegree, exclude.then_some(i), allow_multapses)
-                    .into_iter()
-                    .map(|j| dr.edge(i, j, 0))
-                    .collect()
+                sample(
+                    &mut rng,
+                    nt,
+                    outdegree,
+                    exclude.then_some(i),
+                    allow_multapses,
+                )
+                .into_iter()
+                .map(|j| dr.edge(i, j, 0))
+                .collect()
             })
         }
-        Connect::Explicit { ref sources, ref targets, .. } => {
+        Connect::Explicit {
+            ref sources,
+            ref targets,
+            ..
+        } => {
             // Distribution draws (if any) are keyed by synapse index in file order.
             sources
                 .par_iter()
@@ -162,7 +199,13 @@ pub fn build(rule: &Connect, ctx: &RuleCtx<'_>) -> Csr {
 }
 
 /// `k` indices from `0..n`, excluding `exclude`; with replacement when `multapses`.
-fn sample(rng: &mut CounterRng, n: usize, k: u64, exclude: Option<u32>, multapses: bool) -> Vec<u32> {
+fn sample(
+    rng: &mut CounterRng,
+    n: usize,
+    k: u64,
+    exclude: Option<u32>,
+    multapses: bool,
+) -> Vec<u32> {
     let m = if exclude.is_some() { n - 1 } else { n } as u64;
     let lift = |x: u64| -> u32 {
         match exclude {
@@ -178,7 +221,12 @@ fn sample(rng: &mut CounterRng, n: usize, k: u64, exclude: Option<u32>, multapse
     let mut out = Vec::with_capacity(k as usize);
     for r in (m - k)..m {
         let t = rng.below(r + 1);
-        let v = if chosen.insert(t) { t } else { chosen.insert(r); r };
+        let v = if chosen.insert(t) {
+            t
+        } else {
+            chosen.insert(r);
+            r
+        };
         out.push(lift(v));
     }
     out
@@ -189,7 +237,16 @@ mod tests {
     use super::*;
 
     fn ctx<'a>(ns: usize, nt: usize, same: bool, w: &'a Values, d: &'a Values) -> RuleCtx<'a> {
-        RuleCtx { seed: 5, id: 0, n_source: ns, n_target: nt, same, weight: w, delay: d, dt: 0.1 }
+        RuleCtx {
+            seed: 5,
+            id: 0,
+            n_source: ns,
+            n_target: nt,
+            same,
+            weight: w,
+            delay: d,
+            dt: 0.1,
+        }
     }
 
     #[test]
@@ -198,8 +255,19 @@ mod tests {
         let c = ctx(300, 300, true, &w, &d);
         let all = build(&Connect::AllToAll { allow_self: false }, &c);
         assert_eq!(all.len(), 300 * 299);
-        assert!(all.edges().iter().all(|e| e.source != e.target && e.delay == 15 && e.weight == 2.0));
-        let ind = build(&Connect::FixedIndegree { indegree: 40, allow_self: false, allow_multapses: false }, &c);
+        assert!(
+            all.edges()
+                .iter()
+                .all(|e| e.source != e.target && e.delay == 15 && e.weight == 2.0)
+        );
+        let ind = build(
+            &Connect::FixedIndegree {
+                indegree: 40,
+                allow_self: false,
+                allow_multapses: false,
+            },
+            &c,
+        );
         let mut indeg = vec![0; 300];
         let mut pairs = HashSet::new();
         for e in ind.edges() {
@@ -208,13 +276,26 @@ mod tests {
             assert!(pairs.insert((e.source, e.target)), "multapse");
         }
         assert!(indeg.iter().all(|&k| k == 40));
-        let out = build(&Connect::FixedOutdegree { outdegree: 7, allow_self: true, allow_multapses: true }, &c);
+        let out = build(
+            &Connect::FixedOutdegree {
+                outdegree: 7,
+                allow_self: true,
+                allow_multapses: true,
+            },
+            &c,
+        );
         for i in 0..300 {
             assert_eq!(out.row_ptr[i + 1] - out.row_ptr[i], 7);
         }
         // Fixed probability: count within 5 standard deviations, no self, rows sorted.
         let p = 0.1;
-        let fp = build(&Connect::FixedProbability { p, allow_self: false }, &c);
+        let fp = build(
+            &Connect::FixedProbability {
+                p,
+                allow_self: false,
+            },
+            &c,
+        );
         let n = 300.0 * 299.0;
         assert!((fp.len() as f64 - n * p).abs() < 5.0 * (n * p * (1.0 - p)).sqrt());
         for i in 0..300 {
@@ -222,22 +303,43 @@ mod tests {
             assert!(row.windows(2).all(|w| w[0] < w[1]));
             assert!(!row.contains(&(i as u32)));
         }
-        let one = build(&Connect::FixedProbability { p: 1.0, allow_self: true }, &c);
+        let one = build(
+            &Connect::FixedProbability {
+                p: 1.0,
+                allow_self: true,
+            },
+            &c,
+        );
         assert_eq!(one.len(), 300 * 300);
     }
 
     #[test]
     fn same_network_for_any_thread_count() {
         let w = Values::Dist(glia_spec::Dist {
-            kind: glia_spec::DistKind::Normal { mean: 1.0, std: 0.5 },
+            kind: glia_spec::DistKind::Normal {
+                mean: 1.0,
+                std: 0.5,
+            },
             min: Some(0.0),
             max: None,
         });
         let d = Values::Const(0.1);
         let c = ctx(2000, 1500, false, &w, &d);
-        let rule = Connect::FixedIndegree { indegree: 50, allow_self: true, allow_multapses: true };
-        let one = rayon::ThreadPoolBuilder::new().num_threads(1).build().unwrap().install(|| build(&rule, &c));
-        let two = rayon::ThreadPoolBuilder::new().num_threads(2).build().unwrap().install(|| build(&rule, &c));
+        let rule = Connect::FixedIndegree {
+            indegree: 50,
+            allow_self: true,
+            allow_multapses: true,
+        };
+        let one = rayon::ThreadPoolBuilder::new()
+            .num_threads(1)
+            .build()
+            .unwrap()
+            .install(|| build(&rule, &c));
+        let two = rayon::ThreadPoolBuilder::new()
+            .num_threads(2)
+            .build()
+            .unwrap()
+            .install(|| build(&rule, &c));
         assert_eq!(one.edges(), two.edges());
         assert!(one.weights.iter().all(|&w| w >= 0.0));
     }

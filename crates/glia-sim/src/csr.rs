@@ -51,7 +51,15 @@ impl Csr {
             row_ptr[i + 1] += row_ptr[i];
         }
         let mut fill: Vec<u64> = row_ptr[..n_sources].to_vec();
-        let mut placed = vec![Edge { source: 0, target: 0, weight: 0.0, delay: 0 }; edges.len()];
+        let mut placed = vec![
+            Edge {
+                source: 0,
+                target: 0,
+                weight: 0.0,
+                delay: 0
+            };
+            edges.len()
+        ];
         for e in edges {
             let k = &mut fill[e.source as usize];
             placed[*k as usize] = *e;

@@ -102,7 +102,13 @@ pub struct SpikeStats {
 
 impl SpikeStats {
     pub(crate) fn new(n: usize) -> Self {
-        Self { total: 0, last: vec![u64::MAX; n], n_isi: vec![0; n], sum: vec![0; n], sumsq: vec![0; n] }
+        Self {
+            total: 0,
+            last: vec![u64::MAX; n],
+            n_isi: vec![0; n],
+            sum: vec![0; n],
+            sumsq: vec![0; n],
+        }
     }
 
     pub(crate) fn record(&mut self, step: u64, spikes: &[u32]) {

@@ -54,14 +54,15 @@ pub struct Drive {
 
 impl Drive {
     #[inline(never)]
-    fn apply(&self, seed: u64, step: u64, offset: usize, buf: &mut [f64]) {
+    fn apply(&self, seed: u64, step: u64, offset: usize, buf: &mut [f32]) {
         let lam = &self.lambda[offset..offset + buf.len()];
         let e = &self.exp_neg[offset..offset + buf.len()];
         for (i, x) in buf.iter_mut().enumerate() {
             if lam[i] > 0.0 {
                 let g = (offset + i) as u32;
-                let k = CounterRng::new(seed, Purpose::PoissonDrive, self.id, g, step).poisson(lam[i], e[i]);
-                *x += f64::from(k) * self.weight;
+                let k = CounterRng::new(seed, Purpose::PoissonDrive, self.id, g, step)
+                    .poisson(lam[i], e[i]);
+                *x += (f64::from(k) * self.weight) as f32;
             }
         }
     }
@@ -74,9 +75,9 @@ pub(crate) struct Block {
     pub start: usize,
     pub len: usize,
     /// `[slot][port][neuron]`.
-    pub ring: Vec<f64>,
-    /// External current [pA] (current inputs).
-    pub i_ext: Vec<f64>,
+    pub ring: Vec<f32>,
+    /// External current [pA] (current inputs); empty when the population has none.
+    pub i_ext: Vec<f32>,
     pub spikes: Vec<u32>,
     pub state: BlockState,
 }
@@ -162,7 +163,11 @@ pub struct Network {
 impl Network {
     /// Run `steps` steps. `progress` is called about every 1/200 of the run and may return
     /// `false` to stop early (the step in progress completes; the network stays consistent).
-    pub fn run(&mut self, steps: u64, progress: &mut (dyn FnMut(Progress) -> bool + Send)) -> RunStats {
+    pub fn run(
+        &mut self,
+        steps: u64,
+        progress: &mut (dyn FnMut(Progress) -> bool + Send),
+    ) -> RunStats {
         let t0 = Instant::now();
         let events0 = self.events;
         let every = (steps / 200).max(1);
@@ -184,7 +189,12 @@ impl Network {
             None => body(),
         }
         self.pool = pool;
-        RunStats { steps: done, wall_s: t0.elapsed().as_secs_f64(), events: self.events - events0, complete }
+        RunStats {
+            steps: done,
+            wall_s: t0.elapsed().as_secs_f64(),
+            events: self.events - events0,
+            complete,
+        }
     }
 
     /// Advance one step (inside the network's thread pool when threads > 1).
@@ -193,9 +203,13 @@ impl Network {
         self.apply_currents(s);
         let (pops, seed, parallel) = (&self.pops, self.seed, self.threads > 1);
         if parallel {
-            self.blocks.par_iter_mut().for_each(|b| update_block(&pops[b.pop], b, s, seed));
+            self.blocks
+                .par_iter_mut()
+                .for_each(|b| update_block(&pops[b.pop], b, s, seed));
         } else {
-            self.blocks.iter_mut().for_each(|b| update_block(&pops[b.pop], b, s, seed));
+            self.blocks
+                .iter_mut()
+                .for_each(|b| update_block(&pops[b.pop], b, s, seed));
         }
         for v in &mut self.spikes {
             v.clear();
@@ -208,7 +222,11 @@ impl Network {
                 self.stats[p].record(s, sp);
             }
         }
-        self.events += if parallel { self.deliver_parallel(s) } else { self.deliver_serial(s) };
+        self.events += if parallel {
+            self.deliver_parallel(s)
+        } else {
+            self.deliver_serial(s)
+        };
         self.record(s);
         self.step += 1;
     }
@@ -225,11 +243,13 @@ impl Network {
                 let range = self.pops[c.pop].blocks.clone();
                 let blocks = &mut self.blocks[range];
                 match &c.ids {
-                    None => blocks.iter_mut().for_each(|b| b.i_ext.iter_mut().for_each(|x| *x += delta)),
+                    None => blocks
+                        .iter_mut()
+                        .for_each(|b| b.i_ext.iter_mut().for_each(|x| *x += delta as f32)),
                     Some(ids) => {
                         for &i in ids {
                             let (b, o) = StateRecorder::locate(i);
-                            blocks[b].i_ext[o] += delta;
+                            blocks[b].i_ext[o] += delta as f32;
                         }
                     }
                 }
@@ -251,7 +271,10 @@ impl Network {
             let blocks = &mut self.blocks[tp.blocks.clone()];
             let csr = &proj.csr;
             for &i in spikes {
-                let (a, b) = (csr.row_ptr[i as usize] as usize, csr.row_ptr[i as usize + 1] as usize);
+                let (a, b) = (
+                    csr.row_ptr[i as usize] as usize,
+                    csr.row_ptr[i as usize + 1] as usize,
+                );
                 events += (b - a) as u64;
                 let mut k = a;
                 while k < b {
@@ -283,12 +306,25 @@ impl Network {
             for proj in projs.iter().filter(|p| p.target == blk.pop) {
                 let csr = &proj.csr;
                 for &i in &spikes[proj.source] {
-                    let (a, b) = (csr.row_ptr[i as usize] as usize, csr.row_ptr[i as usize + 1] as usize);
+                    let (a, b) = (
+                        csr.row_ptr[i as usize] as usize,
+                        csr.row_ptr[i as usize + 1] as usize,
+                    );
                     let row = &csr.targets[a..b];
                     let from = a + row.partition_point(|&t| t < lo);
                     let to = a + row.partition_point(|&t| t < hi);
                     if from < to {
-                        deliver_segment(csr, from..to, &mut blk.ring, s, slots, np, proj.port, blk.len, blk.start);
+                        deliver_segment(
+                            csr,
+                            from..to,
+                            &mut blk.ring,
+                            s,
+                            slots,
+                            np,
+                            proj.port,
+                            blk.len,
+                            blk.start,
+                        );
                     }
                 }
             }
@@ -318,11 +354,13 @@ impl Network {
                 continue;
             }
             m.steps.push(s);
-            let blocks = &self.blocks[self.pops[m.pop].blocks.clone()];
+            let pop = &self.pops[m.pop];
+            let blocks = &self.blocks[pop.blocks.clone()];
             for (k, &var) in m.var_index.iter().enumerate() {
+                let offset = pop.model.var_offset(var);
                 for &id in &m.ids {
                     let (b, o) = StateRecorder::locate(id);
-                    m.data[k].push(blocks[b].state.var(var)[o]);
+                    m.data[k].push(f64::from(blocks[b].state.var(var)[o]) + offset);
                 }
             }
         }
@@ -337,7 +375,17 @@ impl Network {
     pub fn state(&self, pop: usize, var: &str) -> Option<Vec<f64>> {
         let p = &self.pops[pop];
         let k = p.variables.iter().position(|v| v == var)?;
-        Some(self.blocks[p.blocks.clone()].iter().flat_map(|b| b.state.var(k)[..b.len].iter().copied()).collect())
+        let offset = p.model.var_offset(k);
+        Some(
+            self.blocks[p.blocks.clone()]
+                .iter()
+                .flat_map(|b| {
+                    b.state.var(k)[..b.len]
+                        .iter()
+                        .map(move |&x| f64::from(x) + offset)
+                })
+                .collect(),
+        )
     }
 
     /// Total synapses.
@@ -354,7 +402,17 @@ impl Network {
 /// Add the weights of synapses `range` (all targeting one block starting at `base`) to the ring.
 #[inline(always)]
 #[allow(clippy::too_many_arguments)]
-fn deliver_segment(csr: &Csr, range: Range<usize>, ring: &mut [f64], s: u64, slots: u64, np: usize, port: usize, n: usize, base: usize) {
+fn deliver_segment(
+    csr: &Csr,
+    range: Range<usize>,
+    ring: &mut [f32],
+    s: u64,
+    slots: u64,
+    np: usize,
+    port: usize,
+    n: usize,
+    base: usize,
+) {
     let targets = &csr.targets[range.clone()];
     let weights = &csr.weights[range.clone()];
     match &csr.delays {
@@ -362,7 +420,7 @@ fn deliver_segment(csr: &Csr, range: Range<usize>, ring: &mut [f64], s: u64, slo
             let slot = ((s + u64::from(*d)) % slots) as usize;
             let buf = &mut ring[(slot * np + port) * n..(slot * np + port + 1) * n];
             for (&t, &w) in targets.iter().zip(weights) {
-                buf[t as usize - base] += f64::from(w);
+                buf[t as usize - base] += w;
             }
         }
         Delays::PerSynapse(ds) => {
@@ -374,7 +432,7 @@ fn deliver_segment(csr: &Csr, range: Range<usize>, ring: &mut [f64], s: u64, slo
                 if slot >= slots {
                     slot -= slots;
                 }
-                ring[(slot * np + port) * n + t as usize - base] += f64::from(w);
+                ring[(slot * np + port) * n + t as usize - base] += w;
             }
         }
     }
@@ -392,7 +450,10 @@ fn update_block(pop: &PopInfo, b: &mut Block, s: u64, seed: u64) {
         }
     }
     match (&pop.model, &mut b.state) {
-        (Model::Lif(m), BlockState::Lif(st)) => m.update(st, input, &b.i_ext, b.start as u32, &mut b.spikes),
+        (Model::Lif(m), BlockState::Lif(st)) => {
+            let i_ext = (!b.i_ext.is_empty()).then_some(&b.i_ext[..]);
+            m.update(st, input, i_ext, b.start as u32, &mut b.spikes)
+        }
         (Model::Poisson(m), _) => m.update(seed, s, b.start as u32, n, &mut b.spikes),
         (Model::Generator, BlockState::Generator(g)) => g.update(s, &mut b.spikes),
         _ => unreachable!("block state does not match its population's model"),

@@ -27,8 +27,15 @@ pub struct RunInfo<'a> {
 }
 
 /// Write all outputs of `net` into `dir` (created if missing). Returns the files written.
-pub fn write_outputs(net: &Network, dir: &Path, info: &RunInfo<'_>) -> Result<Vec<PathBuf>, IoError> {
-    std::fs::create_dir_all(dir).map_err(|source| IoError::Io { path: dir.to_path_buf(), source })?;
+pub fn write_outputs(
+    net: &Network,
+    dir: &Path,
+    info: &RunInfo<'_>,
+) -> Result<Vec<PathBuf>, IoError> {
+    std::fs::create_dir_all(dir).map_err(|source| IoError::Io {
+        path: dir.to_path_buf(),
+        source,
+    })?;
     let mut files = Vec::new();
     let dt = net.dt;
     let m = &net.monitors;
@@ -69,7 +76,9 @@ pub fn write_outputs(net: &Network, dir: &Path, info: &RunInfo<'_>) -> Result<Ve
             let full_bins = net.step / r.bin;
             let counts = &r.counts[..(full_bins as usize).min(r.counts.len())];
             let width_s = r.bin as f64 * dt / 1000.0;
-            let t: Array1<f64> = (0..counts.len()).map(|b| b as f64 * r.bin as f64 * dt).collect();
+            let t: Array1<f64> = (0..counts.len())
+                .map(|b| b as f64 * r.bin as f64 * dt)
+                .collect();
             let rate: Array1<f64> = counts.iter().map(|&c| c as f64 / (n * width_s)).collect();
             z.add(&format!("{name}.t"), &t)?;
             z.add(&format!("{name}.rate"), &rate)?;

@@ -44,9 +44,19 @@ pub enum BlockState {
     Generator(generator::GeneratorState),
 }
 
+impl Model {
+    /// What to add to stored state variable `k` to get its physical value.
+    pub fn var_offset(&self, k: usize) -> f64 {
+        match self {
+            Model::Lif(m) => m.var_offset(k),
+            _ => 0.0,
+        }
+    }
+}
+
 impl BlockState {
     /// State variable `k` (index into the model's variable list).
-    pub fn var(&self, k: usize) -> &[f64] {
+    pub fn var(&self, k: usize) -> &[f32] {
         match self {
             BlockState::Lif(s) => s.var(k),
             _ => &[],
@@ -54,7 +64,7 @@ impl BlockState {
     }
 
     /// Mutable state variable `k`.
-    pub fn var_mut(&mut self, k: usize) -> &mut [f64] {
+    pub fn var_mut(&mut self, k: usize) -> &mut [f32] {
         match self {
             BlockState::Lif(s) => s.var_mut(k),
             _ => &mut [],
@@ -77,7 +87,11 @@ pub struct Lowered {
 fn params<T: DeserializeOwned>(pop: &Population) -> Result<T, ModelError> {
     serde_path_to_error::deserialize(toml::Value::Table(pop.params.clone())).map_err(|e| {
         let inner = e.path().to_string();
-        let path = if inner == "." { format!("{}.params", pop.path) } else { format!("{}.params.{inner}", pop.path) };
+        let path = if inner == "." {
+            format!("{}.params", pop.path)
+        } else {
+            format!("{}.params.{inner}", pop.path)
+        };
         ModelError::invalid(path, e.into_inner().message().to_string())
     })
 }
@@ -86,7 +100,10 @@ fn no_ports(pop: &Population) -> Result<(), ModelError> {
     if !pop.ports.is_empty() {
         return Err(ModelError::invalid(
             format!("{}.ports", pop.path),
-            format!("model \"{}\" is a spike source and has no receptor ports", pop.model),
+            format!(
+                "model \"{}\" is a spike source and has no receptor ports",
+                pop.model
+            ),
         ));
     }
     Ok(())
@@ -97,7 +114,14 @@ fn block_sizes(n: usize) -> impl Iterator<Item = (usize, usize)> {
 }
 
 /// Lower population `id` of the model.
-pub fn lower(pop: &Population, id: u32, seed: u64, dt: f64, steps: u64, base_dir: &Path) -> Result<Lowered, ModelError> {
+pub fn lower(
+    pop: &Population,
+    id: u32,
+    seed: u64,
+    dt: f64,
+    steps: u64,
+    base_dir: &Path,
+) -> Result<Lowered, ModelError> {
     let mut lowered = match pop.model.as_str() {
         "lif" => {
             let p: lif::LifParams = params(pop)?;
@@ -105,16 +129,34 @@ pub fn lower(pop: &Population, id: u32, seed: u64, dt: f64, steps: u64, base_dir
             let ports = if pop.ports.is_empty() {
                 ["exc", "inh"]
                     .iter()
-                    .map(|n| PortSpec { name: (*n).to_string(), kind: SynapseKind::Current, tau_syn: 2.0 })
+                    .map(|n| PortSpec {
+                        name: (*n).to_string(),
+                        kind: SynapseKind::Current,
+                        tau_syn: 2.0,
+                    })
                     .collect()
             } else {
                 pop.ports.clone()
             };
-            let model = lif::Lif::new(p, &ports.iter().map(|p| (p.kind, p.tau_syn)).collect::<Vec<_>>(), dt);
+            let model = lif::Lif::new(
+                p,
+                &ports
+                    .iter()
+                    .map(|p| (p.kind, p.tau_syn))
+                    .collect::<Vec<_>>(),
+                dt,
+            );
             let names: Vec<String> = ports.iter().map(|p| p.name.clone()).collect();
             let variables = model.variables(&names);
-            let blocks = block_sizes(pop.size).map(|(_, n)| BlockState::Lif(model.state(n))).collect();
-            Lowered { model: Model::Lif(model), ports, variables, blocks }
+            let blocks = block_sizes(pop.size)
+                .map(|(_, n)| BlockState::Lif(model.state(n)))
+                .collect();
+            Lowered {
+                model: Model::Lif(model),
+                ports,
+                variables,
+                blocks,
+            }
         }
         "poisson" => {
             no_ports(pop)?;
@@ -132,23 +174,35 @@ pub fn lower(pop: &Population, id: u32, seed: u64, dt: f64, steps: u64, base_dir
                 if !(*r >= 0.0) || *r * dt / 1000.0 > 1.0 {
                     return Err(ModelError::invalid(
                         path,
-                        format!("rates must be in [0, {}] Hz (at most one spike per step), got {r} for neuron {i}", 1000.0 / dt),
+                        format!(
+                            "rates must be in [0, {}] Hz (at most one spike per step), got {r} for neuron {i}",
+                            1000.0 / dt
+                        ),
                     ));
                 }
                 *r *= dt / 1000.0;
             }
             let blocks = block_sizes(pop.size).map(|_| BlockState::Poisson).collect();
-            Lowered { model: Model::Poisson(poisson::PoissonSource { p: probs, id }), ports: vec![], variables: vec![], blocks }
+            Lowered {
+                model: Model::Poisson(poisson::PoissonSource { p: probs, id }),
+                ports: vec![],
+                variables: vec![],
+                blocks,
+            }
         }
         "spike_generator" => {
             no_ports(pop)?;
             let (times, ids) = generator_events(pop, base_dir)?;
-            let mut per_block: Vec<generator::GeneratorState> =
-                block_sizes(pop.size).map(|_| generator::GeneratorState::default()).collect();
+            let mut per_block: Vec<generator::GeneratorState> = block_sizes(pop.size)
+                .map(|_| generator::GeneratorState::default())
+                .collect();
             for (k, (&t, &i)) in times.iter().zip(&ids).enumerate() {
                 let tp = format!("{}.params.times[{k}]", pop.path);
                 if !t.is_finite() || t < dt * (1.0 - 1e-9) {
-                    return Err(ModelError::invalid(tp, format!("spike times must be ≥ dt ({dt} ms), got {t}")));
+                    return Err(ModelError::invalid(
+                        tp,
+                        format!("spike times must be ≥ dt ({dt} ms), got {t}"),
+                    ));
                 }
                 if i < 0 || i as u64 >= pop.size as u64 {
                     return Err(ModelError::invalid(
@@ -165,12 +219,20 @@ pub fn lower(pop: &Population, id: u32, seed: u64, dt: f64, steps: u64, base_dir
                 b.events.sort_unstable();
             }
             let blocks = per_block.into_iter().map(BlockState::Generator).collect();
-            Lowered { model: Model::Generator, ports: vec![], variables: vec![], blocks }
+            Lowered {
+                model: Model::Generator,
+                ports: vec![],
+                variables: vec![],
+                blocks,
+            }
         }
         other => {
             return Err(ModelError::invalid(
                 format!("{}.model", pop.path),
-                format!("unknown model \"{other}\"; known models: {}", MODELS.join(", ")),
+                format!(
+                    "unknown model \"{other}\"; known models: {}",
+                    MODELS.join(", ")
+                ),
             ));
         }
     };
@@ -183,14 +245,31 @@ pub fn lower(pop: &Population, id: u32, seed: u64, dt: f64, steps: u64, base_dir
                 format!(
                     "model \"{}\" has no state variable \"{name}\" (it has: {})",
                     pop.model,
-                    if lowered.variables.is_empty() { "none".into() } else { lowered.variables.join(", ") }
+                    if lowered.variables.is_empty() {
+                        "none".into()
+                    } else {
+                        lowered.variables.join(", ")
+                    }
                 ),
             ));
         };
         let mut all = vec![0.0; pop.size];
-        fill(vals, &mut all, seed, Purpose::Initial, id | ((k as u32) << 16), 0);
+        fill(
+            vals,
+            &mut all,
+            seed,
+            Purpose::Initial,
+            id | ((k as u32) << 16),
+            0,
+        );
+        let offset = lowered.model.var_offset(k);
         for (b, (start, n)) in block_sizes(pop.size).enumerate() {
-            lowered.blocks[b].var_mut(k)[..n].copy_from_slice(&all[start..start + n]);
+            for (dst, &src) in lowered.blocks[b].var_mut(k)[..n]
+                .iter_mut()
+                .zip(&all[start..start + n])
+            {
+                *dst = (src - offset) as f32;
+            }
         }
     }
     Ok(lowered)
@@ -226,22 +305,47 @@ fn generator_events(pop: &Population, base_dir: &Path) -> Result<(Vec<f64>, Vec<
             let times = values::load_floats(&file, Some("times"), &fpath)?;
             let ids = values::load_indices(&file, Some("ids"), &fpath)?;
             if ids.len() != times.len() {
-                return Err(ModelError::invalid(fpath, format!("{f}: 'ids' has {} elements, 'times' {}", ids.len(), times.len())));
+                return Err(ModelError::invalid(
+                    fpath,
+                    format!(
+                        "{f}: 'ids' has {} elements, 'times' {}",
+                        ids.len(),
+                        times.len()
+                    ),
+                ));
             }
             Ok((times, ids))
         }
-        (Some(_), _, _) => Err(ModelError::invalid(format!("{base}.file"), "give either `file` or `times`/`ids`, not both")),
+        (Some(_), _, _) => Err(ModelError::invalid(
+            format!("{base}.file"),
+            "give either `file` or `times`/`ids`, not both",
+        )),
         (None, Some(times), ids) => {
             let ids = match ids {
                 Some(ids) => ids,
                 None if pop.size == 1 => vec![0; times.len()],
-                None => return Err(ModelError::invalid(format!("{base}.ids"), "missing (needed when size > 1: the neuron of each spike)")),
+                None => {
+                    return Err(ModelError::invalid(
+                        format!("{base}.ids"),
+                        "missing (needed when size > 1: the neuron of each spike)",
+                    ));
+                }
             };
             if ids.len() != times.len() {
-                return Err(ModelError::invalid(format!("{base}.ids"), format!("needs one id per spike time ({}), got {}", times.len(), ids.len())));
+                return Err(ModelError::invalid(
+                    format!("{base}.ids"),
+                    format!(
+                        "needs one id per spike time ({}), got {}",
+                        times.len(),
+                        ids.len()
+                    ),
+                ));
             }
             Ok((times, ids))
         }
-        (None, None, _) => Err(ModelError::invalid(format!("{base}.times"), "missing (spike times in ms, or `file`)")),
+        (None, None, _) => Err(ModelError::invalid(
+            format!("{base}.times"),
+            "missing (spike times in ms, or `file`)",
+        )),
     }
 }
