@@ -1,17 +1,19 @@
 """Time Brian2 (C++ standalone, one thread, no OpenMP) on a reference network.
 
-    python benches/brian2_bench.py --net cuba --duration-ms 10000 [--order 2500] [--repeats 3]
+    python benches/brian2_bench.py --net cuba --duration-ms 10000
+        [--order 2500] [--repeats 3] [--seed 1] [--profile]
 
 The networks are those of ``validation/brian2_nets.py`` (glia's definitions).
 The project is generated and compiled once under /tmp/glia_brian2_bench_NET,
-then the binary runs ``--repeats`` times; each run's simulation phase is timed
-by a steady-clock timer compiled around ``Network::run`` (the time-step loop:
-state updates, thresholds, spike propagation, Poisson input, spike
-recording; not synapse creation, initialisation or writing results). The
-median is reported. ``other_cpus_busy`` is, per run, how many CPUs other
-processes kept busy meanwhile (from /proc/stat): on a shared 2-vCPU machine a
-value near 0 means a clean measurement. Brian2's own figure for the same loop (``std::clock``,
-i.e. CPU time, when OpenMP is off) is reported as ``brian2_cpu_s``.
+then the binary runs ``--repeats`` times. Each run's simulation phase is timed
+by a steady-clock timer compiled around ``Network::run``: the time-step loop
+(state updates, thresholds, spike propagation, Poisson input, spike recording),
+not synapse creation, initialisation or writing results. The median is
+reported as ``sim_wall_s``. Brian2's own figure for the same loop is
+``brian2_cpu_s`` (it uses ``std::clock``, i.e. CPU time, when OpenMP is off).
+``other_cpus_busy`` is, per run, how many CPUs other processes kept busy
+meanwhile (from /proc/stat): on a shared 2-vCPU machine a value near 0 marks a
+clean measurement.
 
 Prints one JSON line:
 {"simulator": "brian2-standalone", "net", "sim_wall_s", "bio_s", "s_per_bio_s",

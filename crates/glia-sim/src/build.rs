@@ -148,13 +148,13 @@ fn build_in_pool(model: &Model) -> Result<Network, ModelError> {
                 for l in &mut lambda {
                     *l *= *sources as f64 * dt / 1000.0;
                 }
-                let exp_neg = lambda.iter().map(|l| (-l).exp()).collect();
+                let cdf = Drive::cdf_table(&lambda);
                 pop.drives.push(Drive {
                     id: k as u32,
                     port,
                     weight: *weight,
                     lambda,
-                    exp_neg,
+                    cdf,
                     start: *start,
                     stop: *stop,
                 });
@@ -195,7 +195,7 @@ fn build_in_pool(model: &Model) -> Result<Network, ModelError> {
                 pop: pi,
                 start,
                 len,
-                ring: vec![0.0; p.slots * p.ports.len() * len],
+                ring: vec![0.0; p.slots * p.ports.len() * crate::BLOCK],
                 i_ext: if has_current[pi] {
                     vec![0.0; len]
                 } else {

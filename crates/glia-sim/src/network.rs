@@ -34,6 +34,13 @@ pub struct PopInfo {
 }
 
 /// Poisson spike input injected into a port of every neuron of a population.
+///
+/// Each neuron receives, per step, a Poisson count `k` with mean `λ = rate·sources·dt`
+/// (the sum of `sources` independent Poisson trains is one Poisson train), and its port gets
+/// `k·weight`. One uniform number per neuron and step comes from a vectorised counter-based
+/// stream ([`glia_core::rng::uniforms_u32`]); when all neurons share one `λ < 30` the count is
+/// found by comparing it with the precomputed cumulative distribution (branch-free, vectorised),
+/// otherwise by sequential inversion (`λ < 30`) or PTRS rejection (`λ ≥ 30`) per neuron.
 #[derive(Debug)]
 pub struct Drive {
     /// Stream id (input number).
@@ -44,8 +51,9 @@ pub struct Drive {
     pub weight: f64,
     /// Expected spikes per step, per neuron.
     pub lambda: Vec<f64>,
-    /// `exp(−lambda)`, per neuron.
-    pub exp_neg: Vec<f64>,
+    /// When every neuron has the same `λ < 30`: `P(K ≤ j)` for `j = 0, 1, ...` up to where
+    /// the remaining tail is below 2^-33 (finer than the uniforms' 2^-32 resolution).
+    pub cdf: Option<Vec<f64>>,
     /// First step with input.
     pub start: u64,
     /// First step without input.
@@ -53,16 +61,67 @@ pub struct Drive {
 }
 
 impl Drive {
+    /// The CDF table for a shared `λ`, if it is small enough for one.
+    pub fn cdf_table(lambda: &[f64]) -> Option<Vec<f64>> {
+        let l = *lambda.first()?;
+        if !(l > 0.0 && l < 30.0) || lambda.iter().any(|&x| x != l) {
+            return None;
+        }
+        let mut cdf = Vec::new();
+        let (mut p, mut c) = ((-l).exp(), 0.0);
+        let mut j = 0.0;
+        while 1.0 - c > 1.0 / 8_589_934_592.0 && cdf.len() < 1000 {
+            c += p;
+            cdf.push(c);
+            j += 1.0;
+            p *= l / j;
+        }
+        Some(cdf)
+    }
+
     #[inline(never)]
     fn apply(&self, seed: u64, step: u64, offset: usize, buf: &mut [f32]) {
-        let lam = &self.lambda[offset..offset + buf.len()];
-        let e = &self.exp_neg[offset..offset + buf.len()];
-        for (i, x) in buf.iter_mut().enumerate() {
-            if lam[i] > 0.0 {
-                let g = (offset + i) as u32;
-                let k = CounterRng::new(seed, Purpose::PoissonDrive, self.id, g, step)
-                    .poisson(lam[i], e[i]);
-                *x += (f64::from(k) * self.weight) as f32;
+        let n = buf.len();
+        let mut u = [0.0f64; BLOCK];
+        let u = &mut u[..n];
+        glia_core::rng::uniforms_u32(seed, Purpose::PoissonDrive, self.id, step, offset as u32, u);
+        let w = self.weight as f32;
+        match &self.cdf {
+            Some(cdf) => {
+                let mut k = [0.0f32; BLOCK];
+                let k = &mut k[..n];
+                for &c in cdf {
+                    for i in 0..n {
+                        k[i] += if u[i] >= c { 1.0 } else { 0.0 };
+                    }
+                }
+                for i in 0..n {
+                    buf[i] += k[i] * w;
+                }
+            }
+            None => {
+                let lam = &self.lambda[offset..offset + n];
+                for i in 0..n {
+                    let l = lam[i];
+                    if l <= 0.0 {
+                        continue;
+                    }
+                    let k = if l < 30.0 {
+                        let (mut k, mut p) = (0u32, (-l).exp());
+                        let mut c = p;
+                        while u[i] >= c && k < 1000 {
+                            k += 1;
+                            p *= l / f64::from(k);
+                            c += p;
+                        }
+                        k
+                    } else {
+                        let g = (offset + i) as u32;
+                        CounterRng::new(seed, Purpose::PoissonDrive, self.id | (1 << 23), g, step)
+                            .poisson(l, 0.0)
+                    };
+                    buf[i] += k as f32 * w;
+                }
             }
         }
     }
@@ -74,7 +133,7 @@ pub(crate) struct Block {
     pub pop: usize,
     pub start: usize,
     pub len: usize,
-    /// `[slot][port][neuron]`.
+    /// `[slot][port][BLOCK]` (padded to a whole block, so a target's offset is `t mod BLOCK`).
     pub ring: Vec<f32>,
     /// External current [pA] (current inputs); empty when the population has none.
     pub i_ext: Vec<f32>,
@@ -257,7 +316,7 @@ impl Network {
         }
     }
 
-    /// Deliver this step's spikes, one thread per step (targets visited row by row).
+    /// Deliver this step's spikes on one thread, row by row.
     fn deliver_serial(&mut self, s: u64) -> u64 {
         let mut events = 0;
         for proj in &self.projs {
@@ -271,23 +330,28 @@ impl Network {
             let blocks = &mut self.blocks[tp.blocks.clone()];
             let csr = &proj.csr;
             for &i in spikes {
-                let (a, b) = (
-                    csr.row_ptr[i as usize] as usize,
-                    csr.row_ptr[i as usize + 1] as usize,
-                );
+                let (a, b) = (csr.row_ptr[i as usize] as usize, csr.row_ptr[i as usize + 1] as usize);
                 events += (b - a) as u64;
-                let mut k = a;
-                while k < b {
-                    let bi = (csr.targets[k] >> BLOCK_SHIFT) as usize;
-                    let blk = &mut blocks[bi];
-                    let n = blk.len;
-                    let base = bi << BLOCK_SHIFT;
-                    let mut end = k;
-                    while end < b && (csr.targets[end] >> BLOCK_SHIFT) as usize == bi {
-                        end += 1;
+                let targets = &csr.targets[a..b];
+                let weights = &csr.weights[a..b];
+                match &csr.delays {
+                    Delays::Const(d) => {
+                        let off = ((((s + u64::from(*d)) % slots) as usize) * np + proj.port) * BLOCK;
+                        for (&t, &w) in targets.iter().zip(weights) {
+                            blocks[(t >> BLOCK_SHIFT) as usize].ring[off + (t as usize & (BLOCK - 1))] += w;
+                        }
                     }
-                    deliver_segment(csr, k..end, &mut blk.ring, s, slots, np, proj.port, n, base);
-                    k = end;
+                    Delays::PerSynapse(ds) => {
+                        let cur = (s % slots) as usize;
+                        for ((&t, &w), &d) in targets.iter().zip(weights).zip(&ds[a..b]) {
+                            let mut slot = cur + d as usize;
+                            if slot >= slots as usize {
+                                slot -= slots as usize;
+                            }
+                            let off = (slot * np + proj.port) * BLOCK;
+                            blocks[(t >> BLOCK_SHIFT) as usize].ring[off + (t as usize & (BLOCK - 1))] += w;
+                        }
+                    }
                 }
             }
         }
@@ -314,17 +378,7 @@ impl Network {
                     let from = a + row.partition_point(|&t| t < lo);
                     let to = a + row.partition_point(|&t| t < hi);
                     if from < to {
-                        deliver_segment(
-                            csr,
-                            from..to,
-                            &mut blk.ring,
-                            s,
-                            slots,
-                            np,
-                            proj.port,
-                            blk.len,
-                            blk.start,
-                        );
+                        deliver_segment(csr, from..to, &mut blk.ring, s, slots, np, proj.port, blk.start);
                     }
                 }
             }
@@ -410,7 +464,6 @@ fn deliver_segment(
     slots: u64,
     np: usize,
     port: usize,
-    n: usize,
     base: usize,
 ) {
     let targets = &csr.targets[range.clone()];
@@ -418,7 +471,7 @@ fn deliver_segment(
     match &csr.delays {
         Delays::Const(d) => {
             let slot = ((s + u64::from(*d)) % slots) as usize;
-            let buf = &mut ring[(slot * np + port) * n..(slot * np + port + 1) * n];
+            let buf = &mut ring[(slot * np + port) * BLOCK..(slot * np + port + 1) * BLOCK];
             for (&t, &w) in targets.iter().zip(weights) {
                 buf[t as usize - base] += w;
             }
@@ -432,7 +485,7 @@ fn deliver_segment(
                 if slot >= slots {
                     slot -= slots;
                 }
-                ring[(slot * np + port) * n + t as usize - base] += w;
+                ring[(slot * np + port) * BLOCK + t as usize - base] += w;
             }
         }
     }
@@ -443,10 +496,10 @@ fn update_block(pop: &PopInfo, b: &mut Block, s: u64, seed: u64) {
     let n = b.len;
     let np = pop.ports.len();
     let slot = (s % pop.slots as u64) as usize;
-    let input = &mut b.ring[slot * np * n..(slot + 1) * np * n];
+    let input = &mut b.ring[slot * np * BLOCK..(slot + 1) * np * BLOCK];
     for d in &pop.drives {
         if s >= d.start && s < d.stop {
-            d.apply(seed, s, b.start, &mut input[d.port * n..(d.port + 1) * n]);
+            d.apply(seed, s, b.start, &mut input[d.port * BLOCK..d.port * BLOCK + n]);
         }
     }
     match (&pop.model, &mut b.state) {

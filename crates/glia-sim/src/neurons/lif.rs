@@ -215,7 +215,8 @@ impl Lif {
         }
     }
 
-    /// Advance a block by one step. `input` holds this step's ring-buffer slot (`[port][n]`),
+    /// Advance a block by one step. `input` holds this step's ring-buffer slot (`[port][stride]`
+    /// with `stride = input.len() / ports`, at least the block size),
     /// which is added to the synaptic variables and cleared; `i_ext` is the external current
     /// (`None`: zero); spiking neurons' indices plus `offset` are appended to `spikes`.
     /// Works in tiles of [`TILE`] neurons so that the passes over a tile stay in L1.
@@ -229,6 +230,8 @@ impl Lif {
         spikes: &mut Vec<u32>,
     ) {
         let n = s.v.len();
+        let stride = if self.ports.is_empty() { 0 } else { input.len() / self.ports.len() };
+        debug_assert!(self.ports.is_empty() || stride >= n);
         let mut acc = [0.0f32; TILE];
         let mut gsum = [0.0f32; TILE];
         let mut lo = 0;
@@ -270,7 +273,7 @@ impl Lif {
             // 2. Synaptic ports: their effect over the step, then decay plus this step's input.
             for (k, d) in self.ports.iter().enumerate() {
                 let x = &mut s.syn[k][lo..hi];
-                let inp = &mut input[k * n + lo..k * n + hi];
+                let inp = &mut input[k * stride + lo..k * stride + hi];
                 let decay = d.decay as f32;
                 match (self.exact, d.e_rev) {
                     (true, _) => {
