@@ -96,7 +96,7 @@ def main() -> None:
         "brian2_cpu_s": round(statistics.median(cpus), 4),
         "binary_wall_s": round(statistics.median(binaries), 4),
         "compile_s": round(compile_s, 2), "threads": 1, "profiled": args.profile,
-        "other_cpus_busy": [round(o, 2) for o in others],
+        "other_cpus_busy": [round(max(o, 0.0), 2) for o in others],
         "brian2": b2.__version__, "host": platform.node(), "cpus": os.cpu_count(),
     }))
 

@@ -330,15 +330,20 @@ impl Network {
             let blocks = &mut self.blocks[tp.blocks.clone()];
             let csr = &proj.csr;
             for &i in spikes {
-                let (a, b) = (csr.row_ptr[i as usize] as usize, csr.row_ptr[i as usize + 1] as usize);
+                let (a, b) = (
+                    csr.row_ptr[i as usize] as usize,
+                    csr.row_ptr[i as usize + 1] as usize,
+                );
                 events += (b - a) as u64;
                 let targets = &csr.targets[a..b];
                 let weights = &csr.weights[a..b];
                 match &csr.delays {
                     Delays::Const(d) => {
-                        let off = ((((s + u64::from(*d)) % slots) as usize) * np + proj.port) * BLOCK;
+                        let off =
+                            ((((s + u64::from(*d)) % slots) as usize) * np + proj.port) * BLOCK;
                         for (&t, &w) in targets.iter().zip(weights) {
-                            blocks[(t >> BLOCK_SHIFT) as usize].ring[off + (t as usize & (BLOCK - 1))] += w;
+                            blocks[(t >> BLOCK_SHIFT) as usize].ring
+                                [off + (t as usize & (BLOCK - 1))] += w;
                         }
                     }
                     Delays::PerSynapse(ds) => {
@@ -349,7 +354,8 @@ impl Network {
                                 slot -= slots as usize;
                             }
                             let off = (slot * np + proj.port) * BLOCK;
-                            blocks[(t >> BLOCK_SHIFT) as usize].ring[off + (t as usize & (BLOCK - 1))] += w;
+                            blocks[(t >> BLOCK_SHIFT) as usize].ring
+                                [off + (t as usize & (BLOCK - 1))] += w;
                         }
                     }
                 }
@@ -378,7 +384,16 @@ impl Network {
                     let from = a + row.partition_point(|&t| t < lo);
                     let to = a + row.partition_point(|&t| t < hi);
                     if from < to {
-                        deliver_segment(csr, from..to, &mut blk.ring, s, slots, np, proj.port, blk.start);
+                        deliver_segment(
+                            csr,
+                            from..to,
+                            &mut blk.ring,
+                            s,
+                            slots,
+                            np,
+                            proj.port,
+                            blk.start,
+                        );
                     }
                 }
             }
@@ -499,7 +514,12 @@ fn update_block(pop: &PopInfo, b: &mut Block, s: u64, seed: u64) {
     let input = &mut b.ring[slot * np * BLOCK..(slot + 1) * np * BLOCK];
     for d in &pop.drives {
         if s >= d.start && s < d.stop {
-            d.apply(seed, s, b.start, &mut input[d.port * BLOCK..d.port * BLOCK + n]);
+            d.apply(
+                seed,
+                s,
+                b.start,
+                &mut input[d.port * BLOCK..d.port * BLOCK + n],
+            );
         }
     }
     match (&pop.model, &mut b.state) {

@@ -230,8 +230,15 @@ impl Lif {
         spikes: &mut Vec<u32>,
     ) {
         let n = s.v.len();
-        let stride = if self.ports.is_empty() { 0 } else { input.len() / self.ports.len() };
+        let stride = if self.ports.is_empty() {
+            0
+        } else {
+            input.len() / self.ports.len()
+        };
         debug_assert!(self.ports.is_empty() || stride >= n);
+        if self.exact && matches!(self.ports.len(), 1 | 2) {
+            return self.exact_fused(s, input, stride, i_ext, offset, spikes);
+        }
         let mut acc = [0.0f32; TILE];
         let mut gsum = [0.0f32; TILE];
         let mut lo = 0;
@@ -331,16 +338,7 @@ impl Lif {
                 refr[i] = select(spike, ref_steps, select(rf >= 1.0, rf - 1.0, 0.0));
                 acc[i] = select(spike, 1.0, 0.0);
             }
-            const CHUNK: usize = 32;
-            for (c, flags) in acc.chunks(CHUNK).enumerate() {
-                if flags.iter().fold(0.0f32, |a, &f| a.max(f)) > 0.0 {
-                    for (j, &f) in flags.iter().enumerate() {
-                        if f > 0.0 {
-                            spikes.push(offset + (lo + c * CHUNK + j) as u32);
-                        }
-                    }
-                }
-            }
+            collect_spikes(acc, offset + lo as u32, spikes);
             lo = hi;
         }
     }
@@ -348,6 +346,62 @@ impl Lif {
     /// What to add to stored variable `k` to get its physical value (`E_L` for `v`).
     pub fn var_offset(&self, k: usize) -> f64 {
         if k == 0 { self.p.E_L } else { 0.0 }
+    }
+
+    /// The exact update with one or two current ports fused into one pass per neuron, so that
+    /// state is read and written once per step (the loop's speed limit is memory traffic).
+    fn exact_fused(
+        &self,
+        s: &mut LifState,
+        input: &mut [f32],
+        stride: usize,
+        i_ext: Option<&[f32]>,
+        offset: u32,
+        spikes: &mut Vec<u32>,
+    ) {
+        let n = s.v.len();
+        let c = FusedConsts {
+            p22: self.p22 as f32,
+            p20: self.p20 as f32,
+            bias: self.p.I_e as f32,
+            v_th: (self.p.V_th - self.p.E_L) as f32,
+            v_reset: (self.p.V_reset - self.p.E_L) as f32,
+            ref_steps: self.ref_steps as f32,
+            p21: [
+                self.ports[0].p21 as f32,
+                self.ports.get(1).map_or(0.0, |d| d.p21 as f32),
+            ],
+            decay: [
+                self.ports[0].decay as f32,
+                self.ports.get(1).map_or(0.0, |d| d.decay as f32),
+            ],
+        };
+        let mut flags = [0.0f32; TILE];
+        let (in0, rest) = input.split_at_mut(stride);
+        let (x0, rest_x) = s.syn.split_first_mut().expect("a port");
+        let mut lo = 0;
+        while lo < n {
+            let hi = (lo + TILE).min(n);
+            let flags = &mut flags[..hi - lo];
+            let (v, refr) = (&mut s.v[lo..hi], &mut s.refr[lo..hi]);
+            let ie = i_ext.map(|ie| &ie[lo..hi]);
+            match rest_x.first_mut() {
+                None => kernel1(&c, v, refr, &mut x0[lo..hi], &mut in0[lo..hi], ie, flags),
+                Some(x1) => kernel2(
+                    &c,
+                    v,
+                    refr,
+                    &mut x0[lo..hi],
+                    &mut x1[lo..hi],
+                    &mut in0[lo..hi],
+                    &mut rest[lo..hi],
+                    ie,
+                    flags,
+                ),
+            }
+            collect_spikes(flags, offset + lo as u32, spikes);
+            lo = hi;
+        }
     }
 
     /// Names of state variables, given port names.
@@ -360,6 +414,120 @@ impl Lif {
             ));
         }
         out
+    }
+}
+
+/// Constants of the fused exact kernels (f32, potentials relative to `E_L`).
+struct FusedConsts {
+    p22: f32,
+    p20: f32,
+    bias: f32,
+    v_th: f32,
+    v_reset: f32,
+    ref_steps: f32,
+    p21: [f32; 2],
+    decay: [f32; 2],
+}
+
+/// Refractory clamp, threshold, reset and spike flag for one neuron given its integrated
+/// potential `a`.
+#[inline(always)]
+fn fire(c: &FusedConsts, v: &mut f32, refr: &mut f32, flag: &mut f32, a: f32) {
+    let rf = *refr;
+    let vn = select(rf > 0.0, *v, a);
+    let spike = vn >= c.v_th;
+    *v = select(spike, c.v_reset, vn);
+    *refr = select(spike, c.ref_steps, select(rf >= 1.0, rf - 1.0, 0.0));
+    *flag = select(spike, 1.0, 0.0);
+}
+
+/// Fused exact step, one current port (separate slice arguments, so the compiler knows they do
+/// not alias and vectorises).
+#[inline(never)]
+fn kernel1(
+    c: &FusedConsts,
+    v: &mut [f32],
+    refr: &mut [f32],
+    x0: &mut [f32],
+    in0: &mut [f32],
+    ie: Option<&[f32]>,
+    flags: &mut [f32],
+) {
+    let m = v.len();
+    let (refr, x0, in0, flags) = (&mut refr[..m], &mut x0[..m], &mut in0[..m], &mut flags[..m]);
+    let drive = |i: usize| ie.map_or(c.bias, |ie| c.bias + ie[i]);
+    for i in 0..m {
+        let x = x0[i];
+        let a = v[i] * c.p22 + drive(i) * c.p20 + x * c.p21[0];
+        x0[i] = x * c.decay[0] + in0[i];
+        in0[i] = 0.0;
+        fire(c, &mut v[i], &mut refr[i], &mut flags[i], a);
+    }
+}
+
+/// Fused exact step, two current ports.
+#[inline(never)]
+#[allow(clippy::too_many_arguments)]
+fn kernel2(
+    c: &FusedConsts,
+    v: &mut [f32],
+    refr: &mut [f32],
+    x0: &mut [f32],
+    x1: &mut [f32],
+    in0: &mut [f32],
+    in1: &mut [f32],
+    ie: Option<&[f32]>,
+    flags: &mut [f32],
+) {
+    let m = v.len();
+    let (refr, x0, x1, in0, in1, flags) = (
+        &mut refr[..m],
+        &mut x0[..m],
+        &mut x1[..m],
+        &mut in0[..m],
+        &mut in1[..m],
+        &mut flags[..m],
+    );
+    match ie {
+        None => {
+            for i in 0..m {
+                let (a0, a1) = (x0[i], x1[i]);
+                let a = v[i] * c.p22 + c.bias * c.p20 + a0 * c.p21[0] + a1 * c.p21[1];
+                x0[i] = a0 * c.decay[0] + in0[i];
+                x1[i] = a1 * c.decay[1] + in1[i];
+                in0[i] = 0.0;
+                in1[i] = 0.0;
+                fire(c, &mut v[i], &mut refr[i], &mut flags[i], a);
+            }
+        }
+        Some(ie) => {
+            let ie = &ie[..m];
+            for i in 0..m {
+                let (a0, a1) = (x0[i], x1[i]);
+                let a = v[i] * c.p22 + (c.bias + ie[i]) * c.p20 + a0 * c.p21[0] + a1 * c.p21[1];
+                x0[i] = a0 * c.decay[0] + in0[i];
+                x1[i] = a1 * c.decay[1] + in1[i];
+                in0[i] = 0.0;
+                in1[i] = 0.0;
+                fire(c, &mut v[i], &mut refr[i], &mut flags[i], a);
+            }
+        }
+    }
+}
+
+/// Append `first + i` for every non-zero `flags[i]`, skipping all-zero chunks of 32 with a
+/// vectorised OR of the bit patterns.
+#[inline(always)]
+fn collect_spikes(flags: &[f32], first: u32, spikes: &mut Vec<u32>) {
+    const CHUNK: usize = 32;
+    for (c, chunk) in flags.chunks(CHUNK).enumerate() {
+        if chunk.iter().fold(0u32, |a, f| a | f.to_bits()) != 0 {
+            for (j, &f) in chunk.iter().enumerate() {
+                if f != 0.0 {
+                    spikes.push(first + (c * CHUNK + j) as u32);
+                }
+            }
+        }
     }
 }
 
