@@ -1,0 +1,119 @@
+//! The engine against closed-form results.
+
+mod common;
+use common::{build, run};
+
+/// A LIF neuron under constant suprathreshold current fires regularly with period
+/// `t_ref + τ_m ln((R I − (V_reset − E_L)) / (R I − (V_th − E_L)))`.
+///
+/// With the exact propagator, v is exact at step boundaries, so the crossing is detected at the
+/// first step end at or after the true crossing time: the simulated period is the analytic one
+/// rounded *up* to a whole number of steps, i.e. within `[T, T + dt)`, and the rate within
+/// `(1/(T + dt), 1/T]`. Tolerance: that interval, widened by 1e-6 relative for f32 state.
+#[test]
+fn lif_fi_curve_matches_analytic_rate() {
+    let (tau_m, c_m, e_l, v_th, v_reset, t_ref, dt): (f64, f64, f64, f64, f64, f64, f64) =
+        (10.0, 250.0, -70.0, -55.0, -70.0, 2.0, 0.1);
+    let r = tau_m / c_m; // GΩ → mV/pA
+    for &current in &[376.0, 400.0, 500.0, 800.0, 1500.0, 3000.0] {
+        let text = format!(
+            r#"
+            [simulation]
+            dt = {dt}
+            duration = 2000.0
+            [[populations]]
+            name = "n"
+            size = 1
+            model = "lif"
+            params = {{ tau_m = {tau_m}, C_m = {c_m}, E_L = {e_l}, V_th = {v_th}, V_reset = {v_reset}, t_ref = {t_ref} }}
+            [[inputs]]
+            kind = "dc"
+            target = "n"
+            amplitude = {current}
+            [[monitors]]
+            kind = "spikes"
+            population = "n"
+            "#
+        );
+        let mut net = build(&text);
+        run(&mut net);
+        let steps = &net.monitors.spikes[0].steps;
+        assert!(
+            steps.len() > 5,
+            "I = {current} pA: only {} spikes",
+            steps.len()
+        );
+        let period_analytic =
+            t_ref + tau_m * ((r * current - (v_reset - e_l)) / (r * current - (v_th - e_l))).ln();
+        // Skip the first interval (starts from rest, not from reset without refractoriness).
+        for w in steps[1..].windows(2) {
+            let period = (w[1] - w[0]) as f64 * dt;
+            assert!(
+                period >= period_analytic * (1.0 - 1e-6) - 1e-9
+                    && period < period_analytic + dt + 1e-6,
+                "I = {current} pA: period {period} ms, analytic {period_analytic} ms"
+            );
+        }
+        let rate =
+            (steps.len() - 1) as f64 / ((steps[steps.len() - 1] - steps[0]) as f64 * dt) * 1000.0;
+        let (lo, hi) = (1000.0 / (period_analytic + dt), 1000.0 / period_analytic);
+        assert!(
+            rate > lo * (1.0 - 1e-6) && rate <= hi * (1.0 + 1e-6),
+            "I = {current}: rate {rate} Hz not in ({lo}, {hi}]"
+        );
+    }
+}
+
+/// Below rheobase (R I < V_th − E_L) a LIF neuron never fires and settles at E_L + R I.
+#[test]
+fn subthreshold_current_settles_at_steady_state() {
+    let text = r#"
+        [simulation]
+        duration = 300.0
+        [[populations]]
+        name = "n"
+        size = 2
+        model = "lif"
+        params = { tau_m = 10.0, C_m = 250.0, E_L = -70.0, V_th = -55.0, V_reset = -70.0, I_e = 300.0 }
+        [[monitors]]
+        kind = "spikes"
+        population = "n"
+    "#;
+    let mut net = build(text);
+    run(&mut net);
+    assert!(net.monitors.spikes[0].steps.is_empty());
+    for v in net.state(0, "v").unwrap() {
+        assert!((v - (-70.0 + 300.0 * 10.0 / 250.0)).abs() < 1e-4, "v = {v}");
+    }
+}
+
+/// Refractoriness: v is clamped at V_reset for exactly t_ref after a spike (NEST convention).
+#[test]
+fn refractory_clamp_lasts_t_ref() {
+    let text = r#"
+        [simulation]
+        duration = 50.0
+        [[populations]]
+        name = "n"
+        size = 1
+        model = "lif"
+        params = { tau_m = 10.0, C_m = 250.0, E_L = -70.0, V_th = -55.0, V_reset = -70.0, t_ref = 3.0, I_e = 2000.0 }
+        [[monitors]]
+        kind = "spikes"
+        population = "n"
+        [[monitors]]
+        kind = "state"
+        population = "n"
+        variables = ["v"]
+        ids = [0]
+    "#;
+    let mut net = build(text);
+    run(&mut net);
+    let first = net.monitors.spikes[0].steps[0] as usize;
+    let v = &net.monitors.state[0].data[0];
+    // Sample k is taken after step k. After the spike step, 30 steps stay at reset.
+    for (k, &x) in v.iter().enumerate().skip(first).take(31) {
+        assert_eq!(x, -70.0, "step {k}");
+    }
+    assert!(v[first + 31] > -70.0);
+}

@@ -1,0 +1,133 @@
+//! Same seed → byte-identical outputs, for any thread count and across repeated runs.
+
+mod common;
+use common::{build_with, example, run};
+use glia_sim::output::{RunInfo, write_outputs};
+use glia_spec::Overrides;
+
+fn spikes_bytes(text: &str, threads: usize, duration: f64, params: &[(&str, f64)]) -> Vec<u8> {
+    let ov = Overrides {
+        threads: Some(threads),
+        duration: Some(duration),
+        parameters: params.iter().map(|(k, v)| (k.to_string(), *v)).collect(),
+        ..Default::default()
+    };
+    let mut net = build_with(text, &ov);
+    let steps = net.planned_steps;
+    let stats = net.run(steps, &mut |_| true);
+    let dir = tempfile::tempdir().unwrap();
+    let params = Default::default();
+    write_outputs(
+        &net,
+        dir.path(),
+        &RunInfo {
+            model_path: "test",
+            run: stats,
+            parameters: &params,
+        },
+    )
+    .unwrap();
+    std::fs::read(dir.path().join("spikes.npz")).unwrap()
+}
+
+fn check(text: &str, duration: f64, params: &[(&str, f64)]) {
+    let one = spikes_bytes(text, 1, duration, params);
+    assert!(one.len() > 1000, "too few spikes to be a meaningful check");
+    assert_eq!(
+        one,
+        spikes_bytes(text, 1, duration, params),
+        "repeated run differs"
+    );
+    assert_eq!(
+        one,
+        spikes_bytes(text, 2, duration, params),
+        "2 threads differ from 1"
+    );
+    assert_eq!(
+        one,
+        spikes_bytes(text, 3, duration, params),
+        "3 threads differ from 1"
+    );
+}
+
+#[test]
+fn cuba_is_bit_identical_across_threads() {
+    run(&mut build_with(
+        &example("cuba.toml"),
+        &Overrides {
+            duration: Some(1.0),
+            ..Default::default()
+        },
+    ));
+    check(&example("cuba.toml"), 300.0, &[]);
+}
+
+#[test]
+fn coba_is_bit_identical_across_threads() {
+    check(&example("coba.toml"), 200.0, &[]);
+}
+
+/// Brunel with Poisson drive, fixed in-degree and 1.5 ms delays, at a small size.
+#[test]
+fn brunel_is_bit_identical_across_threads() {
+    check(&example("brunel.toml"), 100.0, &[("order", 300.0)]);
+}
+
+/// Poisson source population, fixed out-degree, distributed weights and per-synapse delays,
+/// step currents on a subset, several blocks per population.
+#[test]
+fn mixed_network_is_bit_identical_across_threads() {
+    let text = r#"
+        [simulation]
+        duration = 200.0
+        seed = 7
+        [[populations]]
+        name = "input"
+        size = 700
+        model = "poisson"
+        params = { rate = { dist = "uniform", low = 5.0, high = 40.0 } }
+        [[populations]]
+        name = "net"
+        size = 2500
+        model = "lif"
+        params = { tau_m = 20.0, C_m = 250.0, E_L = -65.0, V_th = -50.0, V_reset = -65.0 }
+        ports.exc = { tau_syn = 2.0 }
+        ports.inh = { tau_syn = 5.0 }
+        ports.nmda = { type = "conductance", tau_syn = 50.0, E_rev = 0.0 }
+        initial.v = { dist = "normal", mean = -60.0, std = 4.0 }
+        [[inputs]]
+        kind = "step_current"
+        target = "net"
+        times = [20.0, 120.0]
+        amplitudes = [150.0, 50.0]
+        ids = [0, 5, 1500, 2499]
+        [[projections]]
+        source = "input"
+        target = "net"
+        port = "exc"
+        connect = { rule = "fixed_outdegree", outdegree = 40 }
+        weight = { dist = "lognormal", mu = 5.0, sigma = 0.5, max = 600.0 }
+        delay = { dist = "normal", mean = 2.0, std = 1.0, min = 0.1, max = 5.0 }
+        [[projections]]
+        source = "net"
+        target = "net"
+        port = "inh"
+        connect = { rule = "fixed_probability", p = 0.01 }
+        weight = -20.0
+        delay = 0.7
+        [[projections]]
+        source = "net"
+        target = "net"
+        port = "nmda"
+        connect = { rule = "fixed_indegree", indegree = 5, allow_multapses = false, allow_self = false }
+        weight = 0.5
+        delay = 1.0
+        [[monitors]]
+        kind = "spikes"
+        population = "net"
+        [[monitors]]
+        kind = "spikes"
+        population = "input"
+    "#;
+    check(text, 200.0, &[]);
+}
