@@ -16,6 +16,8 @@ spike trains:
   ``{pop}_g_exc.npy`` / ``{pop}_g_inh.npy`` (nS, COBA),
   ``{pop}_I_exc.npy`` / ``{pop}_I_inh.npy`` (pA; zero, so absent, in CUBA and Brunel);
 * ``DIR2/brian2_spikes.npz``: ``{pop}.times`` (float64, ms), ``{pop}.ids`` (uint32);
+  Brian2 stamps a spike of the step from s*dt to (s+1)*dt at s*dt, one step
+  earlier than glia's (s+1)*dt;
 * ``DIR2/manifest.json``: network, seed, population sizes, files and units.
 
 Brunel's external Poisson drive is not exported (Brian2 draws it while running).
@@ -82,6 +84,7 @@ def export(model: brian2_nets.Model, spikes: dict, directory: str, duration_ms: 
              **{f"{pop}.{k}": a for pop, (t, i) in spikes.items() for k, a in (("times", t), ("ids", i))})
     manifest = {"net": inst.net, "seed": inst.seed, "dt_ms": float(brian2_nets.DT / ms),
                 "duration_ms": duration_ms, "populations": inst.sizes,
+                "spike_stamp": "s*dt for a spike in the step from s*dt to (s+1)*dt",
                 "weight_unit": inst.weight_unit, "files": files}
     with open(os.path.join(directory, "manifest.json"), "w") as f:
         json.dump(manifest, f, indent=2)

@@ -17,7 +17,10 @@ window [t_start, t_stop):
 
 Spike times are mapped to integer time steps (``round(t / dt)``) before
 windowing and binning, so that times on the dt grid never fall into different
-bins because of rounding. Undefined values (no neuron with 3 spikes, no spike)
+bins because of rounding. The two simulators stamp a spike found in step s
+(the update from s*dt to (s+1)*dt) differently: Brian2 at s*dt, glia at
+(s+1)*dt (crates/glia-sim/src/lib.rs). ``glia_stats`` therefore shifts glia's
+stamps back by one step, so that both sides bin the same step s alike. Undefined values (no neuron with 3 spikes, no spike)
 are ``None`` (JSON null).
 
 Command line (glia output):  python validation/stats.py OUT --duration-ms 1000
@@ -34,6 +37,7 @@ import numpy as np
 BIN_MS = 5.0
 DT_MS = 0.1
 MIN_SPIKES_CV = 3
+GLIA_STAMP_STEPS = 1   # glia stamps step s at (s+1)*dt; Brian2 (and compute_stats) at s*dt
 
 
 def _steps(times_ms: np.ndarray, dt_ms: float) -> np.ndarray:
@@ -69,11 +73,12 @@ def _one(steps: np.ndarray, ids: np.ndarray, size: int, t0: int, t1: int, dt_ms:
 
 def compute_stats(spikes: dict[str, tuple[np.ndarray, np.ndarray]], sizes: dict[str, int],
                   t_stop_ms: float, t_start_ms: float = 0.0, bin_ms: float = BIN_MS,
-                  dt_ms: float = DT_MS) -> dict:
+                  dt_ms: float = DT_MS, stamp_steps: int = 0) -> dict:
     """Statistics per population and for all populations together.
 
     ``spikes[pop] = (times_ms, ids)`` with ids indexing within the population;
-    ``sizes[pop]`` is the population size. Returns
+    ``sizes[pop]`` is the population size; a spike stamped t belongs to step
+    ``round(t / dt) - stamp_steps`` (0 for Brian2, ``GLIA_STAMP_STEPS`` for glia). Returns
     ``{"window_ms": [t_start, t_stop], "bin_ms": .., "populations": {pop: {..}}, "all": {..}}``.
     """
     t0, t1 = int(round(t_start_ms / dt_ms)), int(round(t_stop_ms / dt_ms))
@@ -84,7 +89,7 @@ def compute_stats(spikes: dict[str, tuple[np.ndarray, np.ndarray]], sizes: dict[
     offset = 0
     for pop, size in sizes.items():
         times, ids = spikes.get(pop, (np.empty(0), np.empty(0, dtype=np.int64)))
-        steps, ids = _steps(times, dt_ms), np.asarray(ids, dtype=np.int64)
+        steps, ids = _steps(times, dt_ms) - stamp_steps, np.asarray(ids, dtype=np.int64)
         if len(ids) and (ids.min() < 0 or ids.max() >= size):
             raise ValueError(f"population {pop}: spike ids outside [0, {size})")
         per_pop[pop] = _one(steps, ids, size, t0, t1, dt_ms, bin_steps)
@@ -109,7 +114,7 @@ def glia_stats(out_dir: str, duration_ms: float, t_start_ms: float = 0.0) -> dic
         summary = json.load(f)
     sizes = {pop: int(p["size"]) for pop, p in summary["populations"].items()}
     spikes = load_spikes(os.path.join(out_dir, "spikes.npz"), sizes)
-    return compute_stats(spikes, sizes, duration_ms, t_start_ms)
+    return compute_stats(spikes, sizes, duration_ms, t_start_ms, stamp_steps=GLIA_STAMP_STEPS)
 
 
 def main() -> None:

@@ -64,7 +64,8 @@ def test_undefined_values_and_errors():
 def test_glia_layout_roundtrip(tmp_path):
     rng = np.random.default_rng(1)
     t, i = poisson_trains(rng, 50, 10.0, 1000.0)
-    np.savez(tmp_path / "spikes.npz", **{"p.times": t, "p.ids": i})
+    # glia stamps the spike of step s at (s+1)*dt, Brian2 at s*dt: the same steps, the same stats.
+    np.savez(tmp_path / "spikes.npz", **{"p.times": t + stats.DT_MS, "p.ids": i})
     (tmp_path / "summary.json").write_text('{"populations": {"p": {"size": 50}}}')
     s = stats.glia_stats(str(tmp_path), 1000.0)
     assert s == stats.compute_stats({"p": (t, i)}, {"p": 50}, 1000.0)

@@ -7,6 +7,9 @@ use crate::{ModelError, Overrides, Result};
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 
+/// Most worker threads a model may ask for.
+pub const MAX_THREADS: usize = 1024;
+
 /// Largest delay, in steps.
 pub const MAX_DELAY_STEPS: u64 = u16::MAX as u64;
 
@@ -251,17 +254,24 @@ fn ids(list: &[i64], size: usize, path: &str) -> Result<Vec<u32>> {
             "must name at least one neuron, got []",
         ));
     }
+    let mut seen = HashMap::with_capacity(list.len());
     list.iter()
         .enumerate()
         .map(|(k, &i)| {
             if i < 0 || i as u64 >= size as u64 {
-                Err(ModelError::invalid(
+                return Err(ModelError::invalid(
                     format!("{path}[{k}]"),
                     format!("neuron index must be in 0..{size}, got {i}"),
-                ))
-            } else {
-                Ok(i as u32)
+                ));
             }
+            // A repeated id would, e.g., inject a current twice into one neuron.
+            if let Some(first) = seen.insert(i, k) {
+                return Err(ModelError::invalid(
+                    format!("{path}[{k}]"),
+                    format!("neuron {i} is already listed at {path}[{first}], got {i} again"),
+                ));
+            }
+            Ok(i as u32)
         })
         .collect()
 }
@@ -283,10 +293,15 @@ pub fn validate(raw: ModelFile, base_dir: &Path, ov: &Overrides) -> Result<Model
         ));
     }
     let steps = steps as u64;
+    let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
     let threads = match ov.threads.unwrap_or(sim.threads) {
-        0 => std::thread::available_parallelism()
-            .map(|n| n.get())
-            .unwrap_or(1),
+        0 => cores,
+        n if n > MAX_THREADS => {
+            return Err(ModelError::invalid(
+                "simulation.threads",
+                format!("must be at most {MAX_THREADS} (this machine has {cores} cores; 0 = one per core), got {n}"),
+            ));
+        }
         n => n,
     };
     let seed = ov.seed.unwrap_or(sim.seed);
@@ -590,6 +605,15 @@ pub fn validate(raw: ModelFile, base_dir: &Path, ov: &Overrides) -> Result<Model
                         "must name at least one variable, got []",
                     ));
                 }
+                // Each variable becomes the array `{name}.{var}` of state.npz: no repeats.
+                for (k, v) in variables.iter().enumerate() {
+                    if variables[..k].contains(v) {
+                        return Err(ModelError::invalid(
+                            format!("{path}.variables[{k}]"),
+                            format!("variable listed twice, got \"{v}\" again"),
+                        ));
+                    }
+                }
                 let sel = ids(sel, populations[p].size, &format!("{path}.ids"))?;
                 let every = match interval {
                     None => 1,
@@ -661,6 +685,22 @@ pub fn validate(raw: ModelFile, base_dir: &Path, ov: &Overrides) -> Result<Model
                 format!(
                     "population \"{}\" has two spike monitors; use one (with `ids` for a subset)",
                     populations[*p].name
+                ),
+            ));
+        }
+    }
+    // Rate monitors write `{population}.t` and `{population}.rate` to rates.npz: one per
+    // population, or the second would only fail when outputs are written, after the run.
+    let mut rate_pops: HashMap<usize, usize> = HashMap::new();
+    for (i, m) in monitors.iter().enumerate() {
+        if matches!(m.kind, MonitorKind::Rate { .. })
+            && let Some(first) = rate_pops.insert(m.population, i)
+        {
+            return Err(ModelError::invalid(
+                format!("{}.population", m.path),
+                format!(
+                    "population \"{}\" already has a rate monitor (monitors[{first}]); use one per population, got \"{}\" again",
+                    populations[m.population].name, populations[m.population].name
                 ),
             ));
         }

@@ -324,7 +324,7 @@ fn parse_dist(t: &toml::Table, path: &str) -> Result<Dist> {
 /// Load a 1-D float (or integer) array from a `.npy` file or an array of an `.npz` file.
 pub fn load_floats(file: &Path, array: Option<&str>, path: &str) -> Result<Vec<f64>> {
     let (shape, data) = load_any(file, array, path)?;
-    check_1d(&shape, file, path)?;
+    check_1d(&shape, file, array, path)?;
     let xs = match data {
         ArrayData::Float(v) => v,
         ArrayData::Int(v) => v.into_iter().map(|i| i as f64).collect(),
@@ -344,7 +344,7 @@ pub fn load_floats(file: &Path, array: Option<&str>, path: &str) -> Result<Vec<f
 /// Load a 1-D integer array (indices); float arrays are rejected.
 pub fn load_indices(file: &Path, array: Option<&str>, path: &str) -> Result<Vec<i64>> {
     let (shape, data) = load_any(file, array, path)?;
-    check_1d(&shape, file, path)?;
+    check_1d(&shape, file, array, path)?;
     match data {
         ArrayData::Int(v) => Ok(v),
         ArrayData::Float(_) => Err(ModelError::invalid(
@@ -358,13 +358,14 @@ pub fn load_indices(file: &Path, array: Option<&str>, path: &str) -> Result<Vec<
     }
 }
 
-fn check_1d(shape: &[usize], file: &Path, path: &str) -> Result<()> {
+fn check_1d(shape: &[usize], file: &Path, array: Option<&str>, path: &str) -> Result<()> {
     if shape.len() != 1 {
         return Err(ModelError::invalid(
             path,
             format!(
-                "{}: expected a 1-D array, got shape {shape:?}",
-                file.display()
+                "{}{}: expected a 1-D array, got shape {shape:?}",
+                file.display(),
+                array.map(|a| format!(" (array '{a}')")).unwrap_or_default()
             ),
         ));
     }

@@ -239,6 +239,9 @@ impl Lif {
         if self.exact && matches!(self.ports.len(), 1 | 2) {
             return self.exact_fused(s, input, stride, i_ext, offset, spikes);
         }
+        if self.ports.len() == 2 && self.ports.iter().all(|d| d.e_rev.is_some()) {
+            return self.cond_fused(s, input, stride, i_ext, offset, spikes);
+        }
         let mut acc = [0.0f32; TILE];
         let mut gsum = [0.0f32; TILE];
         let mut lo = 0;
@@ -404,6 +407,51 @@ impl Lif {
         }
     }
 
+    /// The conductance update with two conductance ports fused into one pass per neuron.
+    fn cond_fused(&self, s: &mut LifState, input: &mut [f32], stride: usize, i_ext: Option<&[f32]>, offset: u32, spikes: &mut Vec<u32>) {
+        let n = s.v.len();
+        let e = |k: usize| (self.ports[k].e_rev.expect("conductance port") - self.p.E_L) as f32;
+        let c = CondConsts {
+            fire: FusedConsts {
+                p22: 0.0,
+                p20: 0.0,
+                bias: self.p.I_e as f32,
+                v_th: (self.p.V_th - self.p.E_L) as f32,
+                v_reset: (self.p.V_reset - self.p.E_L) as f32,
+                ref_steps: self.ref_steps as f32,
+                p21: [0.0; 2],
+                decay: [self.ports[0].decay as f32, self.ports[1].decay as f32],
+            },
+            g_l: self.g_l as f32,
+            hc: self.h_over_c as f32,
+            avg: [self.ports[0].avg as f32, self.ports[1].avg as f32],
+            e_rev: [e(0), e(1)],
+        };
+        let mut flags = [0.0f32; TILE];
+        let (in0, rest) = input.split_at_mut(stride);
+        let (x0, rest_x) = s.syn.split_first_mut().expect("a port");
+        let x1 = &mut rest_x[0];
+        let mut lo = 0;
+        while lo < n {
+            let hi = (lo + TILE).min(n);
+            let flags = &mut flags[..hi - lo];
+            let ie = i_ext.map(|ie| &ie[lo..hi]);
+            kernel2_cond(
+                &c,
+                &mut s.v[lo..hi],
+                &mut s.refr[lo..hi],
+                &mut x0[lo..hi],
+                &mut x1[lo..hi],
+                &mut in0[lo..hi],
+                &mut rest[lo..hi],
+                ie,
+                flags,
+            );
+            collect_spikes(flags, offset + lo as u32, spikes);
+            lo = hi;
+        }
+    }
+
     /// Names of state variables, given port names.
     pub fn variables(&self, port_names: &[String]) -> Vec<String> {
         let mut out = vec!["v".to_string()];
@@ -512,6 +560,52 @@ fn kernel2(
                 fire(c, &mut v[i], &mut refr[i], &mut flags[i], a);
             }
         }
+    }
+}
+
+/// Constants of the fused conductance kernel.
+struct CondConsts {
+    fire: FusedConsts,
+    g_l: f32,
+    hc: f32,
+    avg: [f32; 2],
+    e_rev: [f32; 2],
+}
+
+/// Fused conductance step (exponential Euler on step-averaged conductances), two ports.
+#[inline(never)]
+#[allow(clippy::too_many_arguments)]
+fn kernel2_cond(
+    c: &CondConsts,
+    v: &mut [f32],
+    refr: &mut [f32],
+    x0: &mut [f32],
+    x1: &mut [f32],
+    in0: &mut [f32],
+    in1: &mut [f32],
+    ie: Option<&[f32]>,
+    flags: &mut [f32],
+) {
+    let m = v.len();
+    let (refr, x0, x1, in0, in1, flags) =
+        (&mut refr[..m], &mut x0[..m], &mut x1[..m], &mut in0[..m], &mut in1[..m], &mut flags[..m]);
+    let ie = ie.map(|ie| &ie[..m]);
+    let d = &c.fire.decay;
+    for i in 0..m {
+        let (a0, a1) = (x0[i], x1[i]);
+        let (g0, g1) = (a0 * c.avg[0], a1 * c.avg[1]);
+        let g = c.g_l + g0 + g1;
+        let drive = match ie {
+            Some(ie) => c.fire.bias + ie[i],
+            None => c.fire.bias,
+        };
+        let v_inf = (drive + g0 * c.e_rev[0] + g1 * c.e_rev[1]) / g;
+        let a = v_inf + (v[i] - v_inf) * fastmath::exp_f32(-c.hc * g);
+        x0[i] = a0 * d[0] + in0[i];
+        x1[i] = a1 * d[1] + in1[i];
+        in0[i] = 0.0;
+        in1[i] = 0.0;
+        fire(&c.fire, &mut v[i], &mut refr[i], &mut flags[i], a);
     }
 }
 

@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# Run every glia test: the Rust workspace (unit, integration, property and CLI tests) and the
+# Python validation against Brian2. Installs the Python packages the validation needs.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+cargo test --workspace --all-targets 2>&1
+
+python3 -m pip install --quiet --disable-pip-version-check -r validation/requirements.txt
+cargo build --release --bin glia 2>&1
+python3 -m pytest -q validation
