@@ -68,6 +68,7 @@ fn build_in_pool(model: &Model) -> Result<Network, ModelError> {
             variables: low.variables,
             blocks: 0..0,
             slots: 2,
+            block_stride: 0,
             drives: Vec::new(),
         });
         states.push(low.blocks);
@@ -195,7 +196,6 @@ fn build_in_pool(model: &Model) -> Result<Network, ModelError> {
                 pop: pi,
                 start,
                 len,
-                ring: vec![0.0; p.slots * p.ports.len() * crate::BLOCK],
                 i_ext: if has_current[pi] {
                     vec![0.0; len]
                 } else {
@@ -206,7 +206,9 @@ fn build_in_pool(model: &Model) -> Result<Network, ModelError> {
             });
         }
         p.blocks = first..blocks.len();
+        p.block_stride = p.slots * p.ports.len() * crate::BLOCK;
     }
+    let rings = pops.iter().map(|p| vec![0.0f32; p.blocks.len() * p.block_stride]).collect();
 
     // Monitors.
     let mut monitors = Monitors::default();
@@ -272,6 +274,7 @@ fn build_in_pool(model: &Model) -> Result<Network, ModelError> {
         spikes: vec![Vec::new(); pops.len()],
         pops,
         blocks,
+        rings,
         projs,
         currents,
         monitors,

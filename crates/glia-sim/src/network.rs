@@ -29,6 +29,8 @@ pub struct PopInfo {
     pub blocks: Range<usize>,
     /// Ring-buffer slots (largest incoming delay + 1).
     pub slots: usize,
+    /// Length of one block's part of the ring buffer: `slots · ports · BLOCK`.
+    pub block_stride: usize,
     /// Poisson drives into its ports.
     pub drives: Vec<Drive>,
 }
@@ -133,8 +135,6 @@ pub(crate) struct Block {
     pub pop: usize,
     pub start: usize,
     pub len: usize,
-    /// `[slot][port][BLOCK]` (padded to a whole block, so a target's offset is `t mod BLOCK`).
-    pub ring: Vec<f32>,
     /// External current [pA] (current inputs); empty when the population has none.
     pub i_ext: Vec<f32>,
     pub spikes: Vec<u32>,
@@ -201,6 +201,11 @@ pub struct Network {
     /// Populations.
     pub pops: Vec<PopInfo>,
     pub(crate) blocks: Vec<Block>,
+    /// Per population, the synaptic input ring buffer, laid out `[block][slot][port][BLOCK]`
+    /// (blocks padded to [`BLOCK`] neurons), so that target `t` of a spike arriving in `slot`
+    /// at `port` sits at `(t / BLOCK)·block_stride + (slot·ports + port)·BLOCK + t mod BLOCK`
+    /// and each block owns one contiguous chunk.
+    pub(crate) rings: Vec<Vec<f32>>,
     /// Projections.
     pub projs: Vec<Proj>,
     pub(crate) currents: Vec<CurrentSchedule>,
@@ -261,15 +266,13 @@ impl Network {
         let s = self.step;
         self.apply_currents(s);
         let (pops, seed, parallel) = (&self.pops, self.seed, self.threads > 1);
+        let mut work = block_work(&mut self.blocks, pops, &mut self.rings);
         if parallel {
-            self.blocks
-                .par_iter_mut()
-                .for_each(|b| update_block(&pops[b.pop], b, s, seed));
+            work.par_iter_mut().for_each(|(b, r)| update_block(&pops[b.pop], b, r, s, seed));
         } else {
-            self.blocks
-                .iter_mut()
-                .for_each(|b| update_block(&pops[b.pop], b, s, seed));
+            work.iter_mut().for_each(|(b, r)| update_block(&pops[b.pop], b, r, s, seed));
         }
+        drop(work);
         for v in &mut self.spikes {
             v.clear();
         }
@@ -327,7 +330,8 @@ impl Network {
             let tp = &self.pops[proj.target];
             let np = tp.ports.len();
             let slots = tp.slots as u64;
-            let blocks = &mut self.blocks[tp.blocks.clone()];
+            let stride = tp.block_stride;
+            let ring = &mut self.rings[proj.target][..];
             let csr = &proj.csr;
             for &i in spikes {
                 let (a, b) = (
@@ -342,8 +346,7 @@ impl Network {
                         let off =
                             ((((s + u64::from(*d)) % slots) as usize) * np + proj.port) * BLOCK;
                         for (&t, &w) in targets.iter().zip(weights) {
-                            blocks[(t >> BLOCK_SHIFT) as usize].ring
-                                [off + (t as usize & (BLOCK - 1))] += w;
+                            ring[(t >> BLOCK_SHIFT) as usize * stride + off + (t as usize & (BLOCK - 1))] += w;
                         }
                     }
                     Delays::PerSynapse(ds) => {
@@ -354,8 +357,7 @@ impl Network {
                                 slot -= slots as usize;
                             }
                             let off = (slot * np + proj.port) * BLOCK;
-                            blocks[(t >> BLOCK_SHIFT) as usize].ring
-                                [off + (t as usize & (BLOCK - 1))] += w;
+                            ring[(t >> BLOCK_SHIFT) as usize * stride + off + (t as usize & (BLOCK - 1))] += w;
                         }
                     }
                 }
@@ -367,7 +369,8 @@ impl Network {
     /// Deliver in parallel: each target block takes the part of every row that targets it.
     fn deliver_parallel(&mut self, s: u64) -> u64 {
         let (projs, pops, spikes) = (&self.projs, &self.pops, &self.spikes);
-        self.blocks.par_iter_mut().enumerate().for_each(|(_, blk)| {
+        let mut work = block_work(&mut self.blocks, pops, &mut self.rings);
+        work.par_iter_mut().for_each(|(blk, ring)| {
             let tp = &pops[blk.pop];
             let np = tp.ports.len();
             let slots = tp.slots as u64;
@@ -387,7 +390,7 @@ impl Network {
                         deliver_segment(
                             csr,
                             from..to,
-                            &mut blk.ring,
+                            ring,
                             s,
                             slots,
                             np,
@@ -398,6 +401,7 @@ impl Network {
                 }
             }
         });
+        drop(work);
         let mut events = 0;
         for proj in &self.projs {
             for &i in &self.spikes[proj.source] {
@@ -506,12 +510,28 @@ fn deliver_segment(
     }
 }
 
-fn update_block(pop: &PopInfo, b: &mut Block, s: u64, seed: u64) {
+/// Pair every block with its chunk of its population's ring buffer.
+fn block_work<'a>(blocks: &'a mut [Block], pops: &[PopInfo], rings: &'a mut [Vec<f32>]) -> Vec<(&'a mut Block, &'a mut [f32])> {
+    let mut work = Vec::with_capacity(blocks.len());
+    let mut rest = blocks;
+    for (p, ring) in pops.iter().zip(rings.iter_mut()) {
+        let (mine, tail) = std::mem::take(&mut rest).split_at_mut(p.blocks.len());
+        rest = tail;
+        if p.block_stride == 0 {
+            work.extend(mine.iter_mut().map(|b| (b, &mut [][..])));
+        } else {
+            work.extend(mine.iter_mut().zip(ring.chunks_mut(p.block_stride)));
+        }
+    }
+    work
+}
+
+fn update_block(pop: &PopInfo, b: &mut Block, ring: &mut [f32], s: u64, seed: u64) {
     b.spikes.clear();
     let n = b.len;
     let np = pop.ports.len();
     let slot = (s % pop.slots as u64) as usize;
-    let input = &mut b.ring[slot * np * BLOCK..(slot + 1) * np * BLOCK];
+    let input = &mut ring[slot * np * BLOCK..(slot + 1) * np * BLOCK];
     for d in &pop.drives {
         if s >= d.start && s < d.stop {
             d.apply(
