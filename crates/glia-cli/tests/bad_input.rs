@@ -420,7 +420,10 @@ fn base_model_runs() {
 #[test]
 fn cuba_example_validates() {
     let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../examples/cuba.toml");
-    let out = Command::new(GLIA).args(["validate", path]).output().unwrap();
+    let out = Command::new(GLIA)
+        .args(["validate", path])
+        .output()
+        .unwrap();
     assert_eq!(
         out.status.code(),
         Some(0),
@@ -442,11 +445,7 @@ fn every_example_validates() {
     let failures: Vec<String> = models
         .iter()
         .filter_map(|m| {
-            let out = Command::new(GLIA)
-                .arg("validate")
-                .arg(m)
-                .output()
-                .unwrap();
+            let out = Command::new(GLIA).arg("validate").arg(m).output().unwrap();
             (out.status.code() != Some(0)).then(|| {
                 format!(
                     "{}: exit {:?}: {}",
