@@ -60,7 +60,9 @@ mod tests {
 }
 
 /// `e^x` in f32 for `x` in `[-87, 88]` (clamped outside), vectorisable. Same method as [`exp`]
-/// with a degree-7 polynomial; relative error ≤ 3e-7 (tested).
+/// with a degree-7 polynomial evaluated by Estrin's scheme with fused multiply-adds (short
+/// dependency chains, so consecutive neurons overlap in the pipeline); relative error ≤ 3e-7
+/// (tested).
 #[inline(always)]
 pub fn exp_f32(x: f32) -> f32 {
     const LOG2E_F: f32 = std::f32::consts::LOG2_E;
@@ -68,17 +70,18 @@ pub fn exp_f32(x: f32) -> f32 {
     const LN2_LO_F: f32 = 1.428_606_8e-6;
     const SHIFTER_F: f32 = 12_582_912.0; // 1.5 · 2^23
     let x = x.clamp(-87.0, 88.0);
-    let t = x * LOG2E_F + SHIFTER_F;
+    let t = x.mul_add(LOG2E_F, SHIFTER_F);
     let k = t - SHIFTER_F;
-    let r = (x - k * LN2_HI_F) - k * LN2_LO_F;
-    let mut p = 1.0 / 5040.0;
-    p = p * r + 1.0 / 720.0;
-    p = p * r + 1.0 / 120.0;
-    p = p * r + 1.0 / 24.0;
-    p = p * r + 1.0 / 6.0;
-    p = p * r + 0.5;
-    p = p * r + 1.0;
-    p = p * r + 1.0;
+    let r = k.mul_add(-LN2_LO_F, k.mul_add(-LN2_HI_F, x));
+    let r2 = r * r;
+    let r4 = r2 * r2;
+    let p01 = r.mul_add(1.0, 1.0);
+    let p23 = r.mul_add(1.0 / 6.0, 0.5);
+    let p45 = r.mul_add(1.0 / 120.0, 1.0 / 24.0);
+    let p67 = r.mul_add(1.0 / 5040.0, 1.0 / 720.0);
+    let p03 = r2.mul_add(p23, p01);
+    let p47 = r2.mul_add(p67, p45);
+    let p = r4.mul_add(p47, p03);
     let scale = f32::from_bits((t.to_bits().wrapping_add(127)) << 23);
     p * scale
 }

@@ -208,7 +208,10 @@ fn build_in_pool(model: &Model) -> Result<Network, ModelError> {
         p.blocks = first..blocks.len();
         p.block_stride = p.slots * p.ports.len() * crate::BLOCK;
     }
-    let rings = pops.iter().map(|p| vec![0.0f32; p.blocks.len() * p.block_stride]).collect();
+    let rings = pops
+        .iter()
+        .map(|p| vec![0.0f32; p.blocks.len() * p.block_stride])
+        .collect();
 
     // Monitors.
     let mut monitors = Monitors::default();

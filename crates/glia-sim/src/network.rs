@@ -268,9 +268,11 @@ impl Network {
         let (pops, seed, parallel) = (&self.pops, self.seed, self.threads > 1);
         let mut work = block_work(&mut self.blocks, pops, &mut self.rings);
         if parallel {
-            work.par_iter_mut().for_each(|(b, r)| update_block(&pops[b.pop], b, r, s, seed));
+            work.par_iter_mut()
+                .for_each(|(b, r)| update_block(&pops[b.pop], b, r, s, seed));
         } else {
-            work.iter_mut().for_each(|(b, r)| update_block(&pops[b.pop], b, r, s, seed));
+            work.iter_mut()
+                .for_each(|(b, r)| update_block(&pops[b.pop], b, r, s, seed));
         }
         drop(work);
         for v in &mut self.spikes {
@@ -333,12 +335,25 @@ impl Network {
             let stride = tp.block_stride;
             let ring = &mut self.rings[proj.target][..];
             let csr = &proj.csr;
-            for &i in spikes {
+            for (k, &i) in spikes.iter().enumerate() {
                 let (a, b) = (
                     csr.row_ptr[i as usize] as usize,
                     csr.row_ptr[i as usize + 1] as usize,
                 );
                 events += (b - a) as u64;
+                // Touch the next spike's row (one load per cache line, results unused) so that
+                // its cache misses overlap with this row's work.
+                if let Some(&j) = spikes.get(k + 1) {
+                    let (na, nb) = (
+                        csr.row_ptr[j as usize] as usize,
+                        csr.row_ptr[j as usize + 1] as usize,
+                    );
+                    let mut touch = 0u32;
+                    for q in (na..nb).step_by(16) {
+                        touch ^= csr.targets[q] ^ csr.weights[q].to_bits();
+                    }
+                    std::hint::black_box(touch);
+                }
                 let targets = &csr.targets[a..b];
                 let weights = &csr.weights[a..b];
                 match &csr.delays {
@@ -346,7 +361,9 @@ impl Network {
                         let off =
                             ((((s + u64::from(*d)) % slots) as usize) * np + proj.port) * BLOCK;
                         for (&t, &w) in targets.iter().zip(weights) {
-                            ring[(t >> BLOCK_SHIFT) as usize * stride + off + (t as usize & (BLOCK - 1))] += w;
+                            ring[(t >> BLOCK_SHIFT) as usize * stride
+                                + off
+                                + (t as usize & (BLOCK - 1))] += w;
                         }
                     }
                     Delays::PerSynapse(ds) => {
@@ -357,7 +374,9 @@ impl Network {
                                 slot -= slots as usize;
                             }
                             let off = (slot * np + proj.port) * BLOCK;
-                            ring[(t >> BLOCK_SHIFT) as usize * stride + off + (t as usize & (BLOCK - 1))] += w;
+                            ring[(t >> BLOCK_SHIFT) as usize * stride
+                                + off
+                                + (t as usize & (BLOCK - 1))] += w;
                         }
                     }
                 }
@@ -387,16 +406,7 @@ impl Network {
                     let from = a + row.partition_point(|&t| t < lo);
                     let to = a + row.partition_point(|&t| t < hi);
                     if from < to {
-                        deliver_segment(
-                            csr,
-                            from..to,
-                            ring,
-                            s,
-                            slots,
-                            np,
-                            proj.port,
-                            blk.start,
-                        );
+                        deliver_segment(csr, from..to, ring, s, slots, np, proj.port, blk.start);
                     }
                 }
             }
@@ -511,7 +521,11 @@ fn deliver_segment(
 }
 
 /// Pair every block with its chunk of its population's ring buffer.
-fn block_work<'a>(blocks: &'a mut [Block], pops: &[PopInfo], rings: &'a mut [Vec<f32>]) -> Vec<(&'a mut Block, &'a mut [f32])> {
+fn block_work<'a>(
+    blocks: &'a mut [Block],
+    pops: &[PopInfo],
+    rings: &'a mut [Vec<f32>],
+) -> Vec<(&'a mut Block, &'a mut [f32])> {
     let mut work = Vec::with_capacity(blocks.len());
     let mut rest = blocks;
     for (p, ring) in pops.iter().zip(rings.iter_mut()) {

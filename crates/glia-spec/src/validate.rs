@@ -293,13 +293,17 @@ pub fn validate(raw: ModelFile, base_dir: &Path, ov: &Overrides) -> Result<Model
         ));
     }
     let steps = steps as u64;
-    let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
+    let cores = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1);
     let threads = match ov.threads.unwrap_or(sim.threads) {
         0 => cores,
         n if n > MAX_THREADS => {
             return Err(ModelError::invalid(
                 "simulation.threads",
-                format!("must be at most {MAX_THREADS} (this machine has {cores} cores; 0 = one per core), got {n}"),
+                format!(
+                    "must be at most {MAX_THREADS} (this machine has {cores} cores; 0 = one per core), got {n}"
+                ),
             ));
         }
         n => n,

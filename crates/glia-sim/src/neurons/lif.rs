@@ -408,7 +408,15 @@ impl Lif {
     }
 
     /// The conductance update with two conductance ports fused into one pass per neuron.
-    fn cond_fused(&self, s: &mut LifState, input: &mut [f32], stride: usize, i_ext: Option<&[f32]>, offset: u32, spikes: &mut Vec<u32>) {
+    fn cond_fused(
+        &self,
+        s: &mut LifState,
+        input: &mut [f32],
+        stride: usize,
+        i_ext: Option<&[f32]>,
+        offset: u32,
+        spikes: &mut Vec<u32>,
+    ) {
         let n = s.v.len();
         let e = |k: usize| (self.ports[k].e_rev.expect("conductance port") - self.p.E_L) as f32;
         let c = CondConsts {
@@ -587,8 +595,14 @@ fn kernel2_cond(
     flags: &mut [f32],
 ) {
     let m = v.len();
-    let (refr, x0, x1, in0, in1, flags) =
-        (&mut refr[..m], &mut x0[..m], &mut x1[..m], &mut in0[..m], &mut in1[..m], &mut flags[..m]);
+    let (refr, x0, x1, in0, in1, flags) = (
+        &mut refr[..m],
+        &mut x0[..m],
+        &mut x1[..m],
+        &mut in0[..m],
+        &mut in1[..m],
+        &mut flags[..m],
+    );
     let ie = ie.map(|ie| &ie[..m]);
     let d = &c.fire.decay;
     for i in 0..m {
