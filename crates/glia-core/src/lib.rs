@@ -6,6 +6,8 @@
 //! - [`time`]: conversion between milliseconds and integer simulation steps.
 //! - [`fastmath`]: a vectorisable `exp` used in neuron update loops.
 
+#![allow(clippy::needless_range_loop)] // hot loops index several arrays in lockstep
+
 pub mod fastmath;
 pub mod rng;
 pub mod time;

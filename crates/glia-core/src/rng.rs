@@ -71,7 +71,7 @@ pub fn philox4x32_10_lanes<const L: usize>(c: &mut [[u32; L]; 4], key: [u32; 2])
 /// so any split of the elements over threads gives the same numbers.
 pub fn uniforms_u32(seed: u64, purpose: Purpose, id: u32, step: u64, first: u32, out: &mut [f64]) {
     const L: usize = 16;
-    debug_assert!(first % 4 == 0);
+    debug_assert!(first.is_multiple_of(4));
     let proto = CounterRng::new(seed, purpose, id, 0, step);
     let (key, ctr) = (proto.key, proto.ctr);
     let scale = 1.0 / 4_294_967_296.0;
@@ -372,8 +372,8 @@ mod tests {
             (zv - 1.0).abs() < 5.0 * (2.0 / n as f64).sqrt(),
             "normal var {zv}"
         );
-        for &lam in &[0.02, 2.0, 12.0, 45.0, 400.0] {
-            let e = (-lam as f64).exp();
+        for &lam in &[0.02f64, 2.0, 12.0, 45.0, 400.0] {
+            let e = (-lam).exp();
             let k: Vec<f64> = (0..n).map(|_| f64::from(r.poisson(lam, e))).collect();
             let m = k.iter().sum::<f64>() / n as f64;
             let v = k.iter().map(|x| (x - m) * (x - m)).sum::<f64>() / n as f64;

@@ -21,6 +21,8 @@
 //! streams ([`glia_core::rng`]), each target is written by exactly one thread, and every
 //! target's inputs are summed in the same order (projection, source neuron, synapse).
 
+#![allow(clippy::needless_range_loop)] // hot loops index several arrays in lockstep
+
 pub mod build;
 pub mod connect;
 mod csr;

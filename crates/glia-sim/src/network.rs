@@ -433,7 +433,7 @@ impl Network {
             m.counts[bin] += self.spikes[m.pop].len() as u64;
         }
         for m in &mut self.monitors.state {
-            if (s + 1) % m.every != 0 {
+            if !(s + 1).is_multiple_of(m.every) {
                 continue;
             }
             m.steps.push(s);

@@ -54,10 +54,7 @@ pub fn expand(mut table: toml::Table, overrides: &[(String, f64)]) -> Result<tom
             let number = match &v {
                 T::Integer(i) => Some(*i as f64),
                 T::Float(f) => Some(*f),
-                T::String(s) if s.trim_start().starts_with('=') => match eval(s, &ctx, &path) {
-                    Ok(x) => Some(x),
-                    Err(_) => None,
-                },
+                T::String(s) if s.trim_start().starts_with('=') => eval(s, &ctx, &path).ok(),
                 other => {
                     return Err(ModelError::invalid(
                         path,

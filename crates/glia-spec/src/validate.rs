@@ -748,7 +748,7 @@ fn start_stop(
 
 fn check_delays(delay: &Values, dt: f64, path: &str) -> Result<()> {
     let lo = delay.lower_bound();
-    if !(lo >= dt * (1.0 - 1e-9)) {
+    if lo < dt * (1.0 - 1e-9) {
         let what = match delay {
             Values::Dist(_) => {
                 format!("a distribution whose draws can go down to {lo}; set `min` ≥ dt")
@@ -757,7 +757,7 @@ fn check_delays(delay: &Values, dt: f64, path: &str) -> Result<()> {
                 let (k, x) = a
                     .iter()
                     .enumerate()
-                    .find(|(_, x)| !(**x >= dt * (1.0 - 1e-9)))
+                    .find(|(_, x)| **x < dt * (1.0 - 1e-9))
                     .map(|(k, x)| (k, *x))
                     .unwrap_or((0, lo));
                 format!("{x} (synapse {k})")

@@ -171,7 +171,7 @@ pub fn lower(
             let mut probs = vec![0.0; pop.size];
             fill(&rate, &mut probs, seed, Purpose::Parameter, id, 0);
             for (i, r) in probs.iter_mut().enumerate() {
-                if !(*r >= 0.0) || *r * dt / 1000.0 > 1.0 {
+                if *r < 0.0 || *r * dt / 1000.0 > 1.0 {
                     return Err(ModelError::invalid(
                         path,
                         format!(
