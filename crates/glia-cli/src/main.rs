@@ -96,6 +96,8 @@ fn parse_param(s: &str) -> Result<(String, f64), String> {
 enum Failure {
     /// Bad input: exit 2.
     Input(String),
+    /// Stopped by Ctrl-C or SIGTERM after writing partial outputs: exit 130.
+    Interrupted,
 }
 
 impl From<ModelError> for Failure {
@@ -205,7 +207,7 @@ fn run(model_path: &Path, out: Option<PathBuf>, common: &Common) -> Result<(), F
         println!("  {}", f.display());
     }
     if !stats.complete {
-        return Err(Failure::Input("run interrupted".into()));
+        return Err(Failure::Interrupted);
     }
     Ok(())
 }
@@ -307,6 +309,10 @@ fn main() -> ExitCode {
         Ok(Err(Failure::Input(msg))) => {
             eprintln!("error: {msg}");
             ExitCode::from(2)
+        }
+        Ok(Err(Failure::Interrupted)) => {
+            eprintln!("interrupted: partial outputs written");
+            ExitCode::from(130)
         }
         Err(_) => ExitCode::from(1),
     }

@@ -86,6 +86,17 @@ pub fn write_outputs(
         z.finish()?;
         files.push(path);
     }
+    // Results of an earlier run in the same directory that this run does not produce would
+    // look like part of it: remove them.
+    for name in ["spikes.npz", "state.npz", "rates.npz"] {
+        let p = dir.join(name);
+        if !files.contains(&p) && p.exists() {
+            std::fs::remove_file(&p).map_err(|source| IoError::Io {
+                path: p.clone(),
+                source,
+            })?;
+        }
+    }
     let summary = summary(net, info, &files);
     let path = dir.join("summary.json");
     write_json_atomic(&path, &summary)?;

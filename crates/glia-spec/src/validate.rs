@@ -566,6 +566,16 @@ pub fn validate(raw: ModelFile, base_dir: &Path, ov: &Overrides) -> Result<Model
             (None, c) if c > 1 => format!("{name}#{c}"),
             _ => name,
         };
+        if let Some(other) = projections.iter().find(|p: &&Projection| p.name == name) {
+            return Err(ModelError::invalid(
+                format!("{path}.name"),
+                format!(
+                    "projection name \"{name}\" is already used by {}; name one of them",
+                    other.path
+                ),
+            ));
+        }
+        check_f32(&weight, &format!("{path}.weight"))?;
         projections.push(Projection {
             name,
             source,
@@ -746,6 +756,22 @@ fn start_stop(
     Ok((a, b))
 }
 
+/// Values stored in f32 (weights, state) must be finite there too.
+fn check_f32(v: &Values, path: &str) -> Result<()> {
+    for x in [v.lower_bound(), v.upper_bound()] {
+        if x.is_finite() && x.abs() > f64::from(f32::MAX) {
+            return Err(ModelError::invalid(
+                path,
+                format!(
+                    "must be within ±{:e} (stored as 32-bit floats), got {x:e}",
+                    f32::MAX
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
 fn check_delays(delay: &Values, dt: f64, path: &str) -> Result<()> {
     let lo = delay.lower_bound();
     if lo < dt * (1.0 - 1e-9) {
@@ -855,10 +881,10 @@ fn population(p: &PopulationSpec, path: &str, base_dir: &Path) -> Result<Populat
         .initial
         .iter()
         .map(|(k, v)| {
-            Ok((
-                k.clone(),
-                values::parse(v, &format!("{path}.initial.{k}"), size, base_dir)?,
-            ))
+            let vpath = format!("{path}.initial.{k}");
+            let vals = values::parse(v, &vpath, size, base_dir)?;
+            check_f32(&vals, &vpath)?;
+            Ok((k.clone(), vals))
         })
         .collect::<Result<Vec<_>>>()?;
     let _ = show;

@@ -28,7 +28,7 @@
 //! | `C_m` | pF | 250 | membrane capacitance (> 0) |
 //! | `E_L` | mV | −70 | resting potential |
 //! | `V_th` | mV | −55 | threshold (> `V_reset`) |
-//! | `V_reset` | mV | −70 | reset potential |
+//! | `V_reset` | mV | `E_L` | reset potential |
 //! | `t_ref` | ms | 2 | refractory period (≥ 0, rounded to whole steps) |
 //! | `I_e` | pA | 0 | constant bias current |
 //!
@@ -64,8 +64,11 @@ pub struct LifParams {
     /// Threshold [mV].
     #[serde(default = "d_v_th")]
     pub V_th: f64,
-    /// Reset [mV].
-    #[serde(default = "d_e_l")]
+    /// Reset [mV] as given; `E_L` when absent (see [`LifParams::check`]).
+    #[serde(rename = "V_reset", default)]
+    pub v_reset_given: Option<f64>,
+    /// Reset [mV], resolved by [`LifParams::check`].
+    #[serde(skip)]
     pub V_reset: f64,
     /// Refractory period [ms].
     #[serde(default = "d_t_ref")]
@@ -92,8 +95,10 @@ fn d_t_ref() -> f64 {
 }
 
 impl LifParams {
-    /// Check ranges; `path` is the parameter table's path.
-    pub fn check(&self, path: &str) -> Result<(), ModelError> {
+    /// Check ranges (after filling `V_reset` from `E_L` when not given); `path` is the
+    /// parameter table's path.
+    pub fn check(&mut self, path: &str) -> Result<(), ModelError> {
+        self.V_reset = self.v_reset_given.unwrap_or(self.E_L);
         let bad = |f: &str, m: String| Err(ModelError::invalid(format!("{path}.{f}"), m));
         for (name, v) in [("tau_m", self.tau_m), ("C_m", self.C_m)] {
             if !(v > 0.0 && v.is_finite()) {
@@ -673,6 +678,7 @@ mod tests {
             C_m: 250.0,
             E_L: -70.0,
             V_th: 1e9,
+            v_reset_given: None,
             V_reset: -80.0,
             t_ref: 2.0,
             I_e: 0.0,

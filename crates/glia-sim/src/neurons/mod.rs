@@ -124,7 +124,7 @@ pub fn lower(
 ) -> Result<Lowered, ModelError> {
     let mut lowered = match pop.model.as_str() {
         "lif" => {
-            let p: lif::LifParams = params(pop)?;
+            let mut p: lif::LifParams = params(pop)?;
             p.check(&format!("{}.params", pop.path))?;
             let ports = if pop.ports.is_empty() {
                 ["exc", "inh"]
