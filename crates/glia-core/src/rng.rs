@@ -64,17 +64,16 @@ pub fn philox4x32_10_lanes<const L: usize>(c: &mut [[u32; L]; 4], key: [u32; 2])
     }
 }
 
-/// Uniform numbers in [0, 1) with 32 random bits each, one per element of `out`, for elements
-/// `first..first + out.len()` of the stream `(seed, purpose, id, step)`: element `e` takes word
-/// `e % 4` of the Philox block with counter `[e / 4, step, 0, purpose << 24 | id]`. `first`
-/// must be a multiple of 4. The value of an element does not depend on the range requested,
-/// so any split of the elements over threads gives the same numbers.
-pub fn uniforms_u32(seed: u64, purpose: Purpose, id: u32, step: u64, first: u32, out: &mut [f64]) {
+/// 32 random bits per element of `out`, for elements `first..first + out.len()` of the stream
+/// `(seed, purpose, id, step)`: element `e` takes word `e % 4` of the Philox block with counter
+/// `[e / 4, step, 0, purpose << 24 | id]`. `first` must be a multiple of 4. The value of an
+/// element does not depend on the range requested, so any split of the elements over threads
+/// gives the same numbers.
+pub fn random_u32(seed: u64, purpose: Purpose, id: u32, step: u64, first: u32, out: &mut [u32]) {
     const L: usize = 16;
     debug_assert!(first.is_multiple_of(4));
     let proto = CounterRng::new(seed, purpose, id, 0, step);
     let (key, ctr) = (proto.key, proto.ctr);
-    let scale = 1.0 / 4_294_967_296.0;
     let blocks = out.len().div_ceil(4);
     let mut b = 0;
     while b < blocks {
@@ -91,11 +90,23 @@ pub fn uniforms_u32(seed: u64, purpose: Purpose, id: u32, step: u64, first: u32,
             for w in 0..4 {
                 let e = (b + l) * 4 + w;
                 if e < out.len() {
-                    out[e] = f64::from(c[w][l]) * scale;
+                    out[e] = c[w][l];
                 }
             }
         }
         b += lanes;
+    }
+}
+
+/// Like [`random_u32`], as uniform numbers in [0, 1) (32 random bits each).
+pub fn uniforms_u32(seed: u64, purpose: Purpose, id: u32, step: u64, first: u32, out: &mut [f64]) {
+    let mut bits = [0u32; 256];
+    for (k, chunk) in out.chunks_mut(256).enumerate() {
+        let bits = &mut bits[..chunk.len()];
+        random_u32(seed, purpose, id, step, first + (k * 256) as u32, bits);
+        for (u, &b) in chunk.iter_mut().zip(bits.iter()) {
+            *u = f64::from(b) * (1.0 / 4_294_967_296.0);
+        }
     }
 }
 

@@ -149,13 +149,13 @@ fn build_in_pool(model: &Model) -> Result<Network, ModelError> {
                 for l in &mut lambda {
                     *l *= *sources as f64 * dt / 1000.0;
                 }
-                let cdf = Drive::cdf_table(&lambda);
+                let thresholds = Drive::thresholds(&lambda);
                 pop.drives.push(Drive {
                     id: k as u32,
                     port,
                     weight: *weight,
                     lambda,
-                    cdf,
+                    thresholds,
                     start: *start,
                     stop: *stop,
                 });
@@ -206,7 +206,10 @@ fn build_in_pool(model: &Model) -> Result<Network, ModelError> {
             });
         }
         p.blocks = first..blocks.len();
-        p.block_stride = p.slots * p.ports.len() * crate::BLOCK;
+        // One block of padding per block: without it the stride is often a large power of two
+        // (16 slots × 2 ports × 4 KiB = 128 KiB) and every block's current slot falls into the
+        // same cache sets, which thrashes L1/L2 during delivery.
+        p.block_stride = if p.ports.is_empty() { 0 } else { (p.slots * p.ports.len() + 1) * crate::BLOCK };
     }
     let rings = pops
         .iter()

@@ -29,7 +29,8 @@ pub struct PopInfo {
     pub blocks: Range<usize>,
     /// Ring-buffer slots (largest incoming delay + 1).
     pub slots: usize,
-    /// Length of one block's part of the ring buffer: `slots · ports · BLOCK`.
+    /// Length of one block's part of the ring buffer: `(slots · ports + 1) · BLOCK` (one
+    /// block of padding against cache-set aliasing).
     pub block_stride: usize,
     /// Poisson drives into its ports.
     pub drives: Vec<Drive>,
@@ -39,10 +40,12 @@ pub struct PopInfo {
 ///
 /// Each neuron receives, per step, a Poisson count `k` with mean `λ = rate·sources·dt`
 /// (the sum of `sources` independent Poisson trains is one Poisson train), and its port gets
-/// `k·weight`. One uniform number per neuron and step comes from a vectorised counter-based
-/// stream ([`glia_core::rng::uniforms_u32`]); when all neurons share one `λ < 30` the count is
-/// found by comparing it with the precomputed cumulative distribution (branch-free, vectorised),
-/// otherwise by sequential inversion (`λ < 30`) or PTRS rejection (`λ ≥ 30`) per neuron.
+/// `k·weight`. One 32-bit random word per neuron and step comes from a vectorised
+/// counter-based stream ([`glia_core::rng::random_u32`]). When all neurons share one `λ < 30`,
+/// `k` is the number of thresholds `⌈2³² · P(K ≤ j)⌉` that the word reaches (inversion of the
+/// CDF, branch-free integer compares); otherwise sequential inversion (`λ < 30`) or PTRS
+/// rejection (`λ ≥ 30`) per neuron. The 2⁻³² resolution truncates the tail beyond
+/// `P(K > j) < 2⁻³²`.
 #[derive(Debug)]
 pub struct Drive {
     /// Stream id (input number).
@@ -53,9 +56,9 @@ pub struct Drive {
     pub weight: f64,
     /// Expected spikes per step, per neuron.
     pub lambda: Vec<f64>,
-    /// When every neuron has the same `λ < 30`: `P(K ≤ j)` for `j = 0, 1, ...` up to where
-    /// the remaining tail is below 2^-33 (finer than the uniforms' 2^-32 resolution).
-    pub cdf: Option<Vec<f64>>,
+    /// When every neuron has the same `λ < 30`: `⌈2³² · P(K ≤ j)⌉` for `j = 0, 1, ...` while
+    /// below 2³².
+    pub thresholds: Option<Vec<u32>>,
     /// First step with input.
     pub start: u64,
     /// First step without input.
@@ -63,42 +66,46 @@ pub struct Drive {
 }
 
 impl Drive {
-    /// The CDF table for a shared `λ`, if it is small enough for one.
-    pub fn cdf_table(lambda: &[f64]) -> Option<Vec<f64>> {
+    /// The integer CDF thresholds for a shared `λ`, if it is small enough for one.
+    pub fn thresholds(lambda: &[f64]) -> Option<Vec<u32>> {
         let l = *lambda.first()?;
         if !(l > 0.0 && l < 30.0) || lambda.iter().any(|&x| x != l) {
             return None;
         }
-        let mut cdf = Vec::new();
+        let mut out = Vec::new();
         let (mut p, mut c) = ((-l).exp(), 0.0);
         let mut j = 0.0;
-        while 1.0 - c > 1.0 / 8_589_934_592.0 && cdf.len() < 1000 {
+        loop {
             c += p;
-            cdf.push(c);
+            let t = (c * 4_294_967_296.0).ceil();
+            if t >= 4_294_967_296.0 || out.len() >= 1000 {
+                break;
+            }
+            out.push(t as u32);
             j += 1.0;
             p *= l / j;
         }
-        Some(cdf)
+        Some(out)
     }
 
     #[inline(never)]
     fn apply(&self, seed: u64, step: u64, offset: usize, buf: &mut [f32]) {
         let n = buf.len();
-        let mut u = [0.0f64; BLOCK];
-        let u = &mut u[..n];
-        glia_core::rng::uniforms_u32(seed, Purpose::PoissonDrive, self.id, step, offset as u32, u);
+        let mut r = [0u32; BLOCK];
+        let r = &mut r[..n];
+        glia_core::rng::random_u32(seed, Purpose::PoissonDrive, self.id, step, offset as u32, r);
         let w = self.weight as f32;
-        match &self.cdf {
-            Some(cdf) => {
-                let mut k = [0.0f32; BLOCK];
+        match &self.thresholds {
+            Some(th) => {
+                let mut k = [0u32; BLOCK];
                 let k = &mut k[..n];
-                for &c in cdf {
+                for &t in th {
                     for i in 0..n {
-                        k[i] += if u[i] >= c { 1.0 } else { 0.0 };
+                        k[i] += u32::from(r[i] >= t);
                     }
                 }
                 for i in 0..n {
-                    buf[i] += k[i] * w;
+                    buf[i] += k[i] as f32 * w;
                 }
             }
             None => {
@@ -109,9 +116,10 @@ impl Drive {
                         continue;
                     }
                     let k = if l < 30.0 {
+                        let u = f64::from(r[i]) * (1.0 / 4_294_967_296.0);
                         let (mut k, mut p) = (0u32, (-l).exp());
                         let mut c = p;
-                        while u[i] >= c && k < 1000 {
+                        while u >= c && k < 1000 {
                             k += 1;
                             p *= l / f64::from(k);
                             c += p;
@@ -119,8 +127,7 @@ impl Drive {
                         k
                     } else {
                         let g = (offset + i) as u32;
-                        CounterRng::new(seed, Purpose::PoissonDrive, self.id | (1 << 23), g, step)
-                            .poisson(l, 0.0)
+                        CounterRng::new(seed, Purpose::PoissonDrive, self.id | (1 << 23), g, step).poisson(l, 0.0)
                     };
                     buf[i] += k as f32 * w;
                 }
