@@ -68,7 +68,7 @@ fn build_in_pool(model: &Model) -> Result<Network, ModelError> {
             variables: low.variables,
             blocks: 0..0,
             slots: 2,
-            block_stride: 0,
+            padded: 0,
             drives: Vec::new(),
         });
         states.push(low.blocks);
@@ -206,14 +206,11 @@ fn build_in_pool(model: &Model) -> Result<Network, ModelError> {
             });
         }
         p.blocks = first..blocks.len();
-        // One block of padding per block: without it the stride is often a large power of two
-        // (16 slots × 2 ports × 4 KiB = 128 KiB) and every block's current slot falls into the
-        // same cache sets, which thrashes L1/L2 during delivery.
-        p.block_stride = if p.ports.is_empty() { 0 } else { (p.slots * p.ports.len() + 1) * crate::BLOCK };
+        p.padded = p.blocks.len() * crate::BLOCK;
     }
     let rings = pops
         .iter()
-        .map(|p| vec![0.0f32; p.blocks.len() * p.block_stride])
+        .map(|p| vec![0.0f32; p.slots * p.ports.len() * p.padded])
         .collect();
 
     // Monitors.

@@ -29,9 +29,8 @@ pub struct PopInfo {
     pub blocks: Range<usize>,
     /// Ring-buffer slots (largest incoming delay + 1).
     pub slots: usize,
-    /// Length of one block's part of the ring buffer: `(slots · ports + 1) · BLOCK` (one
-    /// block of padding against cache-set aliasing).
-    pub block_stride: usize,
+    /// Neurons rounded up to whole blocks: the length of one `(slot, port)` row of the ring.
+    pub padded: usize,
     /// Poisson drives into its ports.
     pub drives: Vec<Drive>,
 }
@@ -127,7 +126,8 @@ impl Drive {
                         k
                     } else {
                         let g = (offset + i) as u32;
-                        CounterRng::new(seed, Purpose::PoissonDrive, self.id | (1 << 23), g, step).poisson(l, 0.0)
+                        CounterRng::new(seed, Purpose::PoissonDrive, self.id | (1 << 23), g, step)
+                            .poisson(l, 0.0)
                     };
                     buf[i] += k as f32 * w;
                 }
@@ -208,10 +208,9 @@ pub struct Network {
     /// Populations.
     pub pops: Vec<PopInfo>,
     pub(crate) blocks: Vec<Block>,
-    /// Per population, the synaptic input ring buffer, laid out `[block][slot][port][BLOCK]`
-    /// (blocks padded to [`BLOCK`] neurons), so that target `t` of a spike arriving in `slot`
-    /// at `port` sits at `(t / BLOCK)·block_stride + (slot·ports + port)·BLOCK + t mod BLOCK`
-    /// and each block owns one contiguous chunk.
+    /// Per population, the synaptic input ring buffer, laid out `[slot][port][padded]`: the
+    /// input of target `t` arriving in `slot` at `port` sits at `(slot·ports + port)·padded + t`.
+    /// Block `b` owns the `BLOCK`-long piece `b` of every `(slot, port)` row.
     pub(crate) rings: Vec<Vec<f32>>,
     /// Projections.
     pub projs: Vec<Proj>,
@@ -273,13 +272,14 @@ impl Network {
         let s = self.step;
         self.apply_currents(s);
         let (pops, seed, parallel) = (&self.pops, self.seed, self.threads > 1);
-        let mut work = block_work(&mut self.blocks, pops, &mut self.rings);
+        let mut pieces = ring_pieces(pops, &mut self.rings, Some(s));
+        let mut work = pair_blocks(&mut self.blocks, pops, &mut pieces, |p| p.ports.len());
         if parallel {
             work.par_iter_mut()
-                .for_each(|(b, r)| update_block(&pops[b.pop], b, r, s, seed));
+                .for_each(|(b, inputs)| update_block(&pops[b.pop], b, inputs, s, seed));
         } else {
             work.iter_mut()
-                .for_each(|(b, r)| update_block(&pops[b.pop], b, r, s, seed));
+                .for_each(|(b, inputs)| update_block(&pops[b.pop], b, inputs, s, seed));
         }
         drop(work);
         for v in &mut self.spikes {
@@ -339,7 +339,7 @@ impl Network {
             let tp = &self.pops[proj.target];
             let np = tp.ports.len();
             let slots = tp.slots as u64;
-            let stride = tp.block_stride;
+            let padded = tp.padded;
             let ring = &mut self.rings[proj.target][..];
             let csr = &proj.csr;
             for (k, &i) in spikes.iter().enumerate() {
@@ -366,11 +366,10 @@ impl Network {
                 match &csr.delays {
                     Delays::Const(d) => {
                         let off =
-                            ((((s + u64::from(*d)) % slots) as usize) * np + proj.port) * BLOCK;
+                            ((((s + u64::from(*d)) % slots) as usize) * np + proj.port) * padded;
+                        let row = &mut ring[off..off + padded];
                         for (&t, &w) in targets.iter().zip(weights) {
-                            ring[(t >> BLOCK_SHIFT) as usize * stride
-                                + off
-                                + (t as usize & (BLOCK - 1))] += w;
+                            row[t as usize] += w;
                         }
                     }
                     Delays::PerSynapse(ds) => {
@@ -380,10 +379,7 @@ impl Network {
                             if slot >= slots as usize {
                                 slot -= slots as usize;
                             }
-                            let off = (slot * np + proj.port) * BLOCK;
-                            ring[(t >> BLOCK_SHIFT) as usize * stride
-                                + off
-                                + (t as usize & (BLOCK - 1))] += w;
+                            ring[(slot * np + proj.port) * padded + t as usize] += w;
                         }
                     }
                 }
@@ -395,7 +391,10 @@ impl Network {
     /// Deliver in parallel: each target block takes the part of every row that targets it.
     fn deliver_parallel(&mut self, s: u64) -> u64 {
         let (projs, pops, spikes) = (&self.projs, &self.pops, &self.spikes);
-        let mut work = block_work(&mut self.blocks, pops, &mut self.rings);
+        let mut pieces = ring_pieces(pops, &mut self.rings, None);
+        let mut work = pair_blocks(&mut self.blocks, pops, &mut pieces, |p| {
+            p.slots * p.ports.len()
+        });
         work.par_iter_mut().for_each(|(blk, ring)| {
             let tp = &pops[blk.pop];
             let np = tp.ports.len();
@@ -495,7 +494,7 @@ impl Network {
 fn deliver_segment(
     csr: &Csr,
     range: Range<usize>,
-    ring: &mut [f32],
+    pieces: &mut [&mut [f32]],
     s: u64,
     slots: u64,
     np: usize,
@@ -507,7 +506,7 @@ fn deliver_segment(
     match &csr.delays {
         Delays::Const(d) => {
             let slot = ((s + u64::from(*d)) % slots) as usize;
-            let buf = &mut ring[(slot * np + port) * BLOCK..(slot * np + port + 1) * BLOCK];
+            let buf = &mut *pieces[slot * np + port];
             for (&t, &w) in targets.iter().zip(weights) {
                 buf[t as usize - base] += w;
             }
@@ -521,52 +520,75 @@ fn deliver_segment(
                 if slot >= slots {
                     slot -= slots;
                 }
-                ring[(slot * np + port) * BLOCK + t as usize - base] += w;
+                pieces[slot * np + port][t as usize - base] += w;
             }
         }
     }
 }
 
-/// Pair every block with its chunk of its population's ring buffer.
-fn block_work<'a>(
-    blocks: &'a mut [Block],
+/// The blocks' pieces of every population's ring buffer, block by block: for each block, its
+/// `BLOCK`-long piece of every port row of slot `s % slots` (`Some(s)`), or of every
+/// `(slot, port)` row (`None`), in row order.
+fn ring_pieces<'a>(
     pops: &[PopInfo],
     rings: &'a mut [Vec<f32>],
-) -> Vec<(&'a mut Block, &'a mut [f32])> {
-    let mut work = Vec::with_capacity(blocks.len());
-    let mut rest = blocks;
+    step: Option<u64>,
+) -> Vec<&'a mut [f32]> {
+    let mut out = Vec::new();
     for (p, ring) in pops.iter().zip(rings.iter_mut()) {
-        let (mine, tail) = std::mem::take(&mut rest).split_at_mut(p.blocks.len());
-        rest = tail;
-        if p.block_stride == 0 {
-            work.extend(mine.iter_mut().map(|b| (b, &mut [][..])));
-        } else {
-            work.extend(mine.iter_mut().zip(ring.chunks_mut(p.block_stride)));
+        let np = p.ports.len();
+        if np == 0 {
+            continue;
         }
+        let region = match step {
+            Some(s) => {
+                let slot = (s % p.slots as u64) as usize;
+                &mut ring[slot * np * p.padded..(slot + 1) * np * p.padded]
+            }
+            None => &mut ring[..],
+        };
+        let mut rows: Vec<_> = region
+            .chunks_mut(p.padded)
+            .map(|row| row.chunks_mut(BLOCK))
+            .collect();
+        for _ in 0..p.blocks.len() {
+            for row in &mut rows {
+                out.push(row.next().expect("one piece per block in every row"));
+            }
+        }
+    }
+    out
+}
+
+/// Pair every block with its `per_block(pop)` pieces from [`ring_pieces`].
+fn pair_blocks<'a, 'b>(
+    blocks: &'a mut [Block],
+    pops: &[PopInfo],
+    pieces: &'a mut [&'b mut [f32]],
+    per_block: impl Fn(&PopInfo) -> usize,
+) -> Vec<(&'a mut Block, &'a mut [&'b mut [f32]])> {
+    let mut work = Vec::with_capacity(blocks.len());
+    let mut rest = pieces;
+    for b in blocks.iter_mut() {
+        let (mine, tail) = std::mem::take(&mut rest).split_at_mut(per_block(&pops[b.pop]));
+        rest = tail;
+        work.push((b, mine));
     }
     work
 }
 
-fn update_block(pop: &PopInfo, b: &mut Block, ring: &mut [f32], s: u64, seed: u64) {
+fn update_block(pop: &PopInfo, b: &mut Block, inputs: &mut [&mut [f32]], s: u64, seed: u64) {
     b.spikes.clear();
     let n = b.len;
-    let np = pop.ports.len();
-    let slot = (s % pop.slots as u64) as usize;
-    let input = &mut ring[slot * np * BLOCK..(slot + 1) * np * BLOCK];
     for d in &pop.drives {
         if s >= d.start && s < d.stop {
-            d.apply(
-                seed,
-                s,
-                b.start,
-                &mut input[d.port * BLOCK..d.port * BLOCK + n],
-            );
+            d.apply(seed, s, b.start, &mut inputs[d.port][..n]);
         }
     }
     match (&pop.model, &mut b.state) {
         (Model::Lif(m), BlockState::Lif(st)) => {
             let i_ext = (!b.i_ext.is_empty()).then_some(&b.i_ext[..]);
-            m.update(st, input, i_ext, b.start as u32, &mut b.spikes)
+            m.update(st, inputs, i_ext, b.start as u32, &mut b.spikes)
         }
         (Model::Poisson(m), _) => m.update(seed, s, b.start as u32, n, &mut b.spikes),
         (Model::Generator, BlockState::Generator(g)) => g.update(s, &mut b.spikes),

@@ -220,32 +220,27 @@ impl Lif {
         }
     }
 
-    /// Advance a block by one step. `input` holds this step's ring-buffer slot (`[port][stride]`
-    /// with `stride = input.len() / ports`, at least the block size),
-    /// which is added to the synaptic variables and cleared; `i_ext` is the external current
+    /// Advance a block by one step. `inputs` holds, per port, this step's ring-buffer slot for
+    /// the block (at least the block's length), which is added to the synaptic variables and
+    /// cleared; `i_ext` is the external current
     /// (`None`: zero); spiking neurons' indices plus `offset` are appended to `spikes`.
     /// Works in tiles of [`TILE`] neurons so that the passes over a tile stay in L1.
     #[inline(never)]
     pub fn update(
         &self,
         s: &mut LifState,
-        input: &mut [f32],
+        inputs: &mut [&mut [f32]],
         i_ext: Option<&[f32]>,
         offset: u32,
         spikes: &mut Vec<u32>,
     ) {
         let n = s.v.len();
-        let stride = if self.ports.is_empty() {
-            0
-        } else {
-            input.len() / self.ports.len()
-        };
-        debug_assert!(self.ports.is_empty() || stride >= n);
+        debug_assert!(inputs.len() == self.ports.len() && inputs.iter().all(|x| x.len() >= n));
         if self.exact && matches!(self.ports.len(), 1 | 2) {
-            return self.exact_fused(s, input, stride, i_ext, offset, spikes);
+            return self.exact_fused(s, inputs, i_ext, offset, spikes);
         }
         if self.ports.len() == 2 && self.ports.iter().all(|d| d.e_rev.is_some()) {
-            return self.cond_fused(s, input, stride, i_ext, offset, spikes);
+            return self.cond_fused(s, inputs, i_ext, offset, spikes);
         }
         let mut acc = [0.0f32; TILE];
         let mut gsum = [0.0f32; TILE];
@@ -288,7 +283,7 @@ impl Lif {
             // 2. Synaptic ports: their effect over the step, then decay plus this step's input.
             for (k, d) in self.ports.iter().enumerate() {
                 let x = &mut s.syn[k][lo..hi];
-                let inp = &mut input[k * stride + lo..k * stride + hi];
+                let inp = &mut inputs[k][lo..hi];
                 let decay = d.decay as f32;
                 match (self.exact, d.e_rev) {
                     (true, _) => {
@@ -361,8 +356,7 @@ impl Lif {
     fn exact_fused(
         &self,
         s: &mut LifState,
-        input: &mut [f32],
-        stride: usize,
+        inputs: &mut [&mut [f32]],
         i_ext: Option<&[f32]>,
         offset: u32,
         spikes: &mut Vec<u32>,
@@ -385,7 +379,7 @@ impl Lif {
             ],
         };
         let mut flags = [0.0f32; TILE];
-        let (in0, rest) = input.split_at_mut(stride);
+        let (in0, rest_in) = inputs.split_first_mut().expect("a port");
         let (x0, rest_x) = s.syn.split_first_mut().expect("a port");
         let mut lo = 0;
         while lo < n {
@@ -402,7 +396,7 @@ impl Lif {
                     &mut x0[lo..hi],
                     &mut x1[lo..hi],
                     &mut in0[lo..hi],
-                    &mut rest[lo..hi],
+                    &mut rest_in[0][lo..hi],
                     ie,
                     flags,
                 ),
@@ -416,8 +410,7 @@ impl Lif {
     fn cond_fused(
         &self,
         s: &mut LifState,
-        input: &mut [f32],
-        stride: usize,
+        inputs: &mut [&mut [f32]],
         i_ext: Option<&[f32]>,
         offset: u32,
         spikes: &mut Vec<u32>,
@@ -441,7 +434,7 @@ impl Lif {
             e_rev: [e(0), e(1)],
         };
         let mut flags = [0.0f32; TILE];
-        let (in0, rest) = input.split_at_mut(stride);
+        let (in0, rest_in) = inputs.split_first_mut().expect("a port");
         let (x0, rest_x) = s.syn.split_first_mut().expect("a port");
         let x1 = &mut rest_x[0];
         let mut lo = 0;
@@ -456,7 +449,7 @@ impl Lif {
                 &mut x0[lo..hi],
                 &mut x1[lo..hi],
                 &mut in0[lo..hi],
-                &mut rest[lo..hi],
+                &mut rest_in[0][lo..hi],
                 ie,
                 flags,
             );
@@ -714,7 +707,7 @@ mod tests {
             for step in 1..=2000 {
                 v = v * lif.p22 + x * d.p21;
                 x *= d.decay;
-                lif.update(&mut s, &mut input, None, 0, &mut Vec::new());
+                lif.update(&mut s, &mut [&mut input[..]], None, 0, &mut Vec::new());
                 let t = step as f64 * h;
                 let want = closed_form(i0, tau_s, t);
                 assert!(
@@ -747,7 +740,7 @@ mod tests {
             let mut input = vec![0.0f32];
             let steps = (10.0 / h).round() as usize;
             for _ in 0..steps {
-                lif.update(&mut s, &mut input, None, 0, &mut Vec::new());
+                lif.update(&mut s, &mut [&mut input[..]], None, 0, &mut Vec::new());
             }
             f64::from(s.v[0]) - 70.0
         };
