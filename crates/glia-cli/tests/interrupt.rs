@@ -9,7 +9,7 @@ fn sigint_writes_partial_outputs_marked_incomplete() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("out");
     let model = concat!(env!("CARGO_MANIFEST_DIR"), "/../../examples/cuba.toml");
-    let mut child = Command::new(env!("CARGO_BIN_EXE_glia"))
+    let child = Command::new(env!("CARGO_BIN_EXE_glia"))
         .args(["run", model, "--duration", "10000000", "--out"])
         .arg(&out)
         .stderr(std::process::Stdio::piped())

@@ -700,7 +700,7 @@ mod tests {
             let (mut v, mut x) = (0.0f64, i0);
             let mut s = lif.state(1);
             s.syn[0][0] = i0 as f32;
-            let mut input = vec![0.0f32];
+            let mut input = [0.0f32];
             let peak = (1..=2000)
                 .map(|k| closed_form(i0, tau_s, k as f64 * h).abs())
                 .fold(0.0, f64::max);
@@ -737,7 +737,7 @@ mod tests {
             );
             let mut s = lif.state(1);
             s.syn[0][0] = 20.0;
-            let mut input = vec![0.0f32];
+            let mut input = [0.0f32];
             let steps = (10.0 / h).round() as usize;
             for _ in 0..steps {
                 lif.update(&mut s, &mut [&mut input[..]], None, 0, &mut Vec::new());
