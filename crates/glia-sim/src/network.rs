@@ -272,16 +272,14 @@ impl Network {
         let s = self.step;
         self.apply_currents(s);
         let (pops, seed, parallel) = (&self.pops, self.seed, self.threads > 1);
-        let mut pieces = ring_pieces(pops, &mut self.rings, Some(s));
-        let mut work = pair_blocks(&mut self.blocks, pops, &mut pieces, |p| p.ports.len());
         if parallel {
+            let mut pieces = ring_pieces(pops, &mut self.rings, Some(s));
+            let mut work = pair_blocks(&mut self.blocks, pops, &mut pieces, |p| p.ports.len());
             work.par_iter_mut()
                 .for_each(|(b, inputs)| update_block(&pops[b.pop], b, inputs, s, seed));
         } else {
-            work.iter_mut()
-                .for_each(|(b, inputs)| update_block(&pops[b.pop], b, inputs, s, seed));
+            update_serial(&mut self.blocks, pops, &mut self.rings, s, seed);
         }
-        drop(work);
         for v in &mut self.spikes {
             v.clear();
         }
@@ -576,6 +574,51 @@ fn pair_blocks<'a, 'b>(
     }
     work
 }
+
+/// Update every block on this thread, handing each its ring pieces without allocating
+/// (populations with up to [`STACK_PORTS`] ports; more fall back to [`ring_pieces`]).
+fn update_serial(
+    blocks: &mut [Block],
+    pops: &[PopInfo],
+    rings: &mut [Vec<f32>],
+    s: u64,
+    seed: u64,
+) {
+    let mut rest = blocks;
+    for (p, ring) in pops.iter().zip(rings.iter_mut()) {
+        let (mine, tail) = std::mem::take(&mut rest).split_at_mut(p.blocks.len());
+        rest = tail;
+        let np = p.ports.len();
+        if np > STACK_PORTS {
+            let mut pieces =
+                ring_pieces(std::slice::from_ref(p), std::slice::from_mut(ring), Some(s));
+            for (b, inputs) in mine.iter_mut().zip(pieces.chunks_mut(np)) {
+                update_block(p, b, inputs, s, seed);
+            }
+            continue;
+        }
+        let slot = (s % p.slots as u64) as usize;
+        let region = if np == 0 {
+            &mut [][..]
+        } else {
+            &mut ring[slot * np * p.padded..(slot + 1) * np * p.padded]
+        };
+        let mut rows: [&mut [f32]; STACK_PORTS] = Default::default();
+        for (k, row) in region.chunks_mut(p.padded.max(1)).enumerate() {
+            rows[k] = row;
+        }
+        for b in mine.iter_mut() {
+            let mut pieces: [&mut [f32]; STACK_PORTS] = Default::default();
+            for (piece, row) in pieces.iter_mut().zip(rows.iter_mut()).take(np) {
+                *piece = &mut row[b.start..b.start + BLOCK];
+            }
+            update_block(p, b, &mut pieces[..np], s, seed);
+        }
+    }
+}
+
+/// Ports handled by [`update_serial`] without allocation.
+const STACK_PORTS: usize = 4;
 
 fn update_block(pop: &PopInfo, b: &mut Block, inputs: &mut [&mut [f32]], s: u64, seed: u64) {
     b.spikes.clear();

@@ -387,7 +387,7 @@ impl Lif {
             let flags = &mut flags[..hi - lo];
             let (v, refr) = (&mut s.v[lo..hi], &mut s.refr[lo..hi]);
             let ie = i_ext.map(|ie| &ie[lo..hi]);
-            match rest_x.first_mut() {
+            let any = match rest_x.first_mut() {
                 None => kernel1(&c, v, refr, &mut x0[lo..hi], &mut in0[lo..hi], ie, flags),
                 Some(x1) => kernel2(
                     &c,
@@ -400,8 +400,10 @@ impl Lif {
                     ie,
                     flags,
                 ),
+            };
+            if any != 0 {
+                collect_spikes(flags, offset + lo as u32, spikes);
             }
-            collect_spikes(flags, offset + lo as u32, spikes);
             lo = hi;
         }
     }
@@ -442,7 +444,7 @@ impl Lif {
             let hi = (lo + TILE).min(n);
             let flags = &mut flags[..hi - lo];
             let ie = i_ext.map(|ie| &ie[lo..hi]);
-            kernel2_cond(
+            let any = kernel2_cond(
                 &c,
                 &mut s.v[lo..hi],
                 &mut s.refr[lo..hi],
@@ -453,7 +455,9 @@ impl Lif {
                 ie,
                 flags,
             );
-            collect_spikes(flags, offset + lo as u32, spikes);
+            if any != 0 {
+                collect_spikes(flags, offset + lo as u32, spikes);
+            }
             lo = hi;
         }
     }
@@ -486,13 +490,14 @@ struct FusedConsts {
 /// Refractory clamp, threshold, reset and spike flag for one neuron given its integrated
 /// potential `a`.
 #[inline(always)]
-fn fire(c: &FusedConsts, v: &mut f32, refr: &mut f32, flag: &mut f32, a: f32) {
+fn fire(c: &FusedConsts, v: &mut f32, refr: &mut f32, flag: &mut f32, a: f32) -> u32 {
     let rf = *refr;
     let vn = select(rf > 0.0, *v, a);
     let spike = vn >= c.v_th;
     *v = select(spike, c.v_reset, vn);
     *refr = select(spike, c.ref_steps, select(rf >= 1.0, rf - 1.0, 0.0));
     *flag = select(spike, 1.0, 0.0);
+    u32::from(spike)
 }
 
 /// Fused exact step, one current port (separate slice arguments, so the compiler knows they do
@@ -506,7 +511,8 @@ fn kernel1(
     in0: &mut [f32],
     ie: Option<&[f32]>,
     flags: &mut [f32],
-) {
+) -> u32 {
+    let mut any = 0;
     let m = v.len();
     let (refr, x0, in0, flags) = (&mut refr[..m], &mut x0[..m], &mut in0[..m], &mut flags[..m]);
     let drive = |i: usize| ie.map_or(c.bias, |ie| c.bias + ie[i]);
@@ -515,8 +521,9 @@ fn kernel1(
         let a = v[i] * c.p22 + drive(i) * c.p20 + x * c.p21[0];
         x0[i] = x * c.decay[0] + in0[i];
         in0[i] = 0.0;
-        fire(c, &mut v[i], &mut refr[i], &mut flags[i], a);
+        any |= fire(c, &mut v[i], &mut refr[i], &mut flags[i], a);
     }
+    any
 }
 
 /// Fused exact step, two current ports.
@@ -532,7 +539,8 @@ fn kernel2(
     in1: &mut [f32],
     ie: Option<&[f32]>,
     flags: &mut [f32],
-) {
+) -> u32 {
+    let mut any = 0;
     let m = v.len();
     let (refr, x0, x1, in0, in1, flags) = (
         &mut refr[..m],
@@ -551,7 +559,7 @@ fn kernel2(
                 x1[i] = a1 * c.decay[1] + in1[i];
                 in0[i] = 0.0;
                 in1[i] = 0.0;
-                fire(c, &mut v[i], &mut refr[i], &mut flags[i], a);
+                any |= fire(c, &mut v[i], &mut refr[i], &mut flags[i], a);
             }
         }
         Some(ie) => {
@@ -563,10 +571,11 @@ fn kernel2(
                 x1[i] = a1 * c.decay[1] + in1[i];
                 in0[i] = 0.0;
                 in1[i] = 0.0;
-                fire(c, &mut v[i], &mut refr[i], &mut flags[i], a);
+                any |= fire(c, &mut v[i], &mut refr[i], &mut flags[i], a);
             }
         }
     }
+    any
 }
 
 /// Constants of the fused conductance kernel.
@@ -591,7 +600,8 @@ fn kernel2_cond(
     in1: &mut [f32],
     ie: Option<&[f32]>,
     flags: &mut [f32],
-) {
+) -> u32 {
+    let mut any = 0;
     let m = v.len();
     let (refr, x0, x1, in0, in1, flags) = (
         &mut refr[..m],
@@ -617,8 +627,9 @@ fn kernel2_cond(
         x1[i] = a1 * d[1] + in1[i];
         in0[i] = 0.0;
         in1[i] = 0.0;
-        fire(&c.fire, &mut v[i], &mut refr[i], &mut flags[i], a);
+        any |= fire(&c.fire, &mut v[i], &mut refr[i], &mut flags[i], a);
     }
+    any
 }
 
 /// Append `first + i` for every non-zero `flags[i]`, skipping all-zero chunks of 32 with a
