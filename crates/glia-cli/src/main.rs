@@ -25,7 +25,7 @@ struct Cli {
 
 #[derive(clap::Args, Clone)]
 struct Common {
-    /// Simulated time [ms] (overrides simulation.duration).
+    /// Simulated time \[ms\] (overrides simulation.duration).
     #[arg(long)]
     duration: Option<f64>,
     /// Random seed (overrides simulation.seed).
@@ -34,7 +34,7 @@ struct Common {
     /// Worker threads, 0 = one per core (overrides simulation.threads).
     #[arg(long)]
     threads: Option<usize>,
-    /// Set a model parameter defined in [parameters], e.g. --param order=5000 (repeatable).
+    /// Set a model parameter defined in \[parameters\], e.g. --param order=5000 (repeatable).
     #[arg(long = "param", value_name = "NAME=VALUE", value_parser = parse_param)]
     params: Vec<(String, f64)>,
 }
@@ -45,7 +45,7 @@ enum Command {
     Run {
         /// The model file (TOML).
         model: PathBuf,
-        /// Output directory [default: out/<model name>].
+        /// Output directory (default: out/MODEL, MODEL being the file name without extension).
         #[arg(long)]
         out: Option<PathBuf>,
         #[command(flatten)]

@@ -34,9 +34,9 @@ pub struct RuleCtx<'a> {
     pub same: bool,
     /// Weights.
     pub weight: &'a Values,
-    /// Delays [ms].
+    /// Delays \[ms\].
     pub delay: &'a Values,
-    /// Time step [ms].
+    /// Time step \[ms\].
     pub dt: f64,
 }
 

@@ -20,7 +20,7 @@ pub struct Csr {
     pub row_ptr: Vec<u64>,
     /// Target neuron (index in the target population), sorted within each row.
     pub targets: Vec<u32>,
-    /// Weight [pA or nS].
+    /// Weight \[pA or nS\].
     pub weights: Vec<f32>,
     /// Delays in steps.
     pub delays: Delays,

@@ -94,9 +94,9 @@ pub struct SpikeStats {
     pub last: Vec<u64>,
     /// Number of inter-spike intervals.
     pub n_isi: Vec<u32>,
-    /// Sum of intervals [steps].
+    /// Sum of intervals \[steps\].
     pub sum: Vec<u64>,
-    /// Sum of squared intervals [steps²].
+    /// Sum of squared intervals \[steps²\].
     pub sumsq: Vec<u128>,
 }
 

@@ -142,7 +142,7 @@ pub(crate) struct Block {
     pub pop: usize,
     pub start: usize,
     pub len: usize,
-    /// External current [pA] (current inputs); empty when the population has none.
+    /// External current \[pA\] (current inputs); empty when the population has none.
     pub i_ext: Vec<f32>,
     pub spikes: Vec<u32>,
     pub state: BlockState,
@@ -197,7 +197,7 @@ pub struct RunStats {
 
 /// A network ready to run.
 pub struct Network {
-    /// Time step [ms].
+    /// Time step \[ms\].
     pub dt: f64,
     /// Seed.
     pub seed: u64,

@@ -22,7 +22,7 @@ pub struct RunInfo<'a> {
     pub model_path: &'a str,
     /// Figures of the run.
     pub run: RunStats,
-    /// `[parameters]` used.
+    /// `\[parameters\]` used.
     pub parameters: &'a std::collections::BTreeMap<String, f64>,
 }
 

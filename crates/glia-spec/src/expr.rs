@@ -1,6 +1,6 @@
-//! `[parameters]` and `"= expression"` strings.
+//! `\[parameters\]` and `"= expression"` strings.
 //!
-//! A model file may define named numbers in a `[parameters]` table. Any string value that
+//! A model file may define named numbers in a `\[parameters\]` table. Any string value that
 //! starts with `=` is an arithmetic expression over those names, evaluated in floating point
 //! (`+ - * / % ^`, parentheses, `floor`, `ceil`, `round`, `min`, `max`, `math::sqrt`,
 //! `math::exp`, `math::ln`, ...; see the `evalexpr` crate). A whole-number result becomes a TOML
@@ -12,7 +12,7 @@ use crate::{ModelError, Result};
 use evalexpr::{ContextWithMutableVariables, DefaultNumericTypes, HashMapContext, Value};
 use toml::Value as T;
 
-/// Expand `[parameters]` and every `"= ..."` string in `table`.
+/// Expand `\[parameters\]` and every `"= ..."` string in `table`.
 pub fn expand(mut table: toml::Table, overrides: &[(String, f64)]) -> Result<toml::Table> {
     let mut ctx = HashMapContext::<DefaultNumericTypes>::new();
     let mut params = match table.remove("parameters") {

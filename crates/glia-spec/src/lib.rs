@@ -1,7 +1,7 @@
 //! glia-spec: what a model *is*, independent of how it runs.
 //!
 //! A model file is read in three stages:
-//! 1. [`expr`]: TOML is parsed, `[parameters]` are merged with command-line overrides, and every
+//! 1. [`expr`]: TOML is parsed, `\[parameters\]` are merged with command-line overrides, and every
 //!    string starting with `=` is evaluated as an arithmetic expression over the parameters
 //!    (`size = "= 4 * order"`).
 //! 2. [`raw`]: the result is deserialised into plain structs that reject unknown fields.
@@ -63,7 +63,7 @@ pub type Result<T, E = ModelError> = std::result::Result<T, E>;
 /// Options that override the model file (from the command line or the Python API).
 #[derive(Clone, Debug, Default)]
 pub struct Overrides {
-    /// `[parameters]` entries to set, `name → value`.
+    /// `\[parameters\]` entries to set, `name → value`.
     pub parameters: Vec<(String, f64)>,
     /// `simulation.duration` in ms.
     pub duration: Option<f64>,

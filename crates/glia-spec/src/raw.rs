@@ -14,7 +14,7 @@ use std::collections::BTreeMap;
 pub struct ModelFile {
     /// `[simulation]`.
     pub simulation: SimulationSpec,
-    /// `[parameters]` after expansion (kept for the record in outputs).
+    /// `\[parameters\]` after expansion (kept for the record in outputs).
     #[serde(default)]
     pub parameters: BTreeMap<String, f64>,
     /// `[[populations]]`.
@@ -35,10 +35,10 @@ pub struct ModelFile {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SimulationSpec {
-    /// Time step [ms]. Default 0.1.
+    /// Time step \[ms\]. Default 0.1.
     #[serde(default = "default_dt")]
     pub dt: f64,
-    /// Simulated time [ms].
+    /// Simulated time \[ms\].
     pub duration: f64,
     /// Seed of every random stream. Default 1.
     #[serde(default = "default_seed")]
@@ -92,9 +92,9 @@ pub struct PortSpecRaw {
     /// Synaptic kernel; `"exp"`.
     #[serde(default = "default_kernel")]
     pub kernel: String,
-    /// Synaptic time constant [ms].
+    /// Synaptic time constant \[ms\].
     pub tau_syn: f64,
-    /// Reversal potential [mV]; conductance ports only.
+    /// Reversal potential \[mV\]; conductance ports only.
     #[serde(rename = "E_rev")]
     pub e_rev: Option<f64>,
 }
@@ -116,29 +116,29 @@ pub enum InputSpec {
         target: String,
         /// Receptor port.
         port: String,
-        /// Rate per source [Hz]: number, per-neuron array, distribution or file.
+        /// Rate per source \[Hz\]: number, per-neuron array, distribution or file.
         rate: toml::Value,
         /// Number of independent sources per neuron (their sum is one Poisson train). Default 1.
         #[serde(default = "one")]
         sources: i64,
-        /// Weight of each input spike [pA or nS].
+        /// Weight of each input spike \[pA or nS\].
         weight: f64,
-        /// Start [ms]. Default 0.
+        /// Start \[ms\]. Default 0.
         #[serde(default)]
         start: f64,
-        /// Stop [ms]. Default: the end of the run.
+        /// Stop \[ms\]. Default: the end of the run.
         stop: Option<f64>,
     },
     /// A constant current from `start` to `stop`.
     Dc {
         /// Target population.
         target: String,
-        /// Amplitude [pA].
+        /// Amplitude \[pA\].
         amplitude: f64,
-        /// Start [ms]. Default 0.
+        /// Start \[ms\]. Default 0.
         #[serde(default)]
         start: f64,
-        /// Stop [ms]. Default: the end of the run.
+        /// Stop \[ms\]. Default: the end of the run.
         stop: Option<f64>,
         /// Neurons receiving it (indices in the population). Default: all.
         ids: Option<Vec<i64>>,
@@ -147,9 +147,9 @@ pub enum InputSpec {
     StepCurrent {
         /// Target population.
         target: String,
-        /// Change times [ms], increasing.
+        /// Change times \[ms\], increasing.
         times: Vec<f64>,
-        /// Amplitudes [pA], same length as `times`.
+        /// Amplitudes \[pA\], same length as `times`.
         amplitudes: Vec<f64>,
         /// Neurons receiving it. Default: all.
         ids: Option<Vec<i64>>,
@@ -177,7 +177,7 @@ pub struct ProjectionSpec {
     /// Weight [pA for current ports, nS for conductance ports]. Default 1 unless the rule gives
     /// weights.
     pub weight: Option<toml::Value>,
-    /// Delay [ms]. Default: one step (dt).
+    /// Delay \[ms\]. Default: one step (dt).
     pub delay: Option<toml::Value>,
 }
 
@@ -234,7 +234,7 @@ pub enum ConnectSpec {
         targets: Option<String>,
         /// `.npy` of weights.
         weights: Option<String>,
-        /// `.npy` of delays [ms].
+        /// `.npy` of delays \[ms\].
         delays: Option<String>,
     },
 }
@@ -260,14 +260,14 @@ pub enum MonitorSpec {
         variables: Vec<String>,
         /// Neurons to record.
         ids: Vec<i64>,
-        /// Sampling interval [ms]. Default dt.
+        /// Sampling interval \[ms\]. Default dt.
         interval: Option<f64>,
     },
     /// Population rate in bins.
     Rate {
         /// Population.
         population: String,
-        /// Bin width [ms]. Default dt.
+        /// Bin width \[ms\]. Default dt.
         bin: Option<f64>,
     },
 }

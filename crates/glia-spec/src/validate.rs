@@ -16,9 +16,9 @@ pub const MAX_DELAY_STEPS: u64 = u16::MAX as u64;
 /// A validated model.
 #[derive(Clone, Debug)]
 pub struct Model {
-    /// Time step [ms].
+    /// Time step \[ms\].
     pub dt: f64,
-    /// Simulated time [ms] (a whole number of steps).
+    /// Simulated time \[ms\] (a whole number of steps).
     pub duration: f64,
     /// Number of steps.
     pub steps: u64,
@@ -26,7 +26,7 @@ pub struct Model {
     pub seed: u64,
     /// Worker threads (≥ 1; 0 in the file means one per core).
     pub threads: usize,
-    /// `[parameters]` after overrides.
+    /// `\[parameters\]` after overrides.
     pub parameters: BTreeMap<String, f64>,
     /// Populations, in file order.
     pub populations: Vec<Population>,
@@ -62,11 +62,11 @@ pub struct Population {
 /// How a receptor port turns a weight into an effect.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum SynapseKind {
-    /// Weight is a current jump [pA].
+    /// Weight is a current jump \[pA\].
     Current,
-    /// Weight is a conductance jump [nS]; driving force `E_rev − v`.
+    /// Weight is a conductance jump \[nS\]; driving force `E_rev − v`.
     Conductance {
-        /// Reversal potential [mV].
+        /// Reversal potential \[mV\].
         e_rev: f64,
     },
 }
@@ -78,7 +78,7 @@ pub struct PortSpec {
     pub name: String,
     /// Current or conductance.
     pub kind: SynapseKind,
-    /// Decay time constant [ms].
+    /// Decay time constant \[ms\].
     pub tau_syn: f64,
 }
 
@@ -100,7 +100,7 @@ pub enum InputKind {
     Poisson {
         /// Port name (checked by the engine).
         port: String,
-        /// Rate per source [Hz].
+        /// Rate per source \[Hz\].
         rate: Values,
         /// Independent sources per neuron.
         sources: u64,
@@ -111,7 +111,7 @@ pub enum InputKind {
         /// First step without input.
         stop: u64,
     },
-    /// A piecewise-constant current [pA]: `(first step, amplitude)`, increasing steps.
+    /// A piecewise-constant current \[pA\]: `(first step, amplitude)`, increasing steps.
     Current {
         /// Neurons (all when `None`).
         ids: Option<Vec<u32>>,
@@ -135,7 +135,7 @@ pub struct Projection {
     pub connect: Connect,
     /// Weights.
     pub weight: Values,
-    /// Delays [ms], each ≥ dt.
+    /// Delays \[ms\], each ≥ dt.
     pub delay: Values,
     /// `projections[i]`, for messages.
     pub path: String,
@@ -184,7 +184,7 @@ pub enum Connect {
         targets: Vec<u32>,
         /// Per-synapse weights, if given.
         weights: Option<Vec<f64>>,
-        /// Per-synapse delays [ms], if given.
+        /// Per-synapse delays \[ms\], if given.
         delays: Option<Vec<f64>>,
     },
 }

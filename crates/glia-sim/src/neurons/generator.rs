@@ -1,6 +1,6 @@
 //! Spike generators: neurons that fire at given times.
 //!
-//! A spike at time `T` [ms] is emitted in the step that ends at `T` (step `round(T/dt) − 1`),
+//! A spike at time `T` \[ms\] is emitted in the step that ends at `T` (step `round(T/dt) − 1`),
 //! so it carries the time stamp `T` exactly when `T` lies on the step grid, and the nearest grid
 //! time otherwise. Times must be ≥ dt. Several spikes of one neuron in one step are delivered
 //! as several spikes (multiplicity). Times after the end of the run are ignored.

@@ -6,7 +6,7 @@
 //! dI_k/dt = −I_k / τ_k          dg_k/dt = −g_k / τ_k          g_L = C_m / τ_m
 //! v ≥ V_th  →  spike, v ← V_reset, v clamped at V_reset for t_ref
 //! ```
-//! A spike arriving at port `k` with weight `w` makes `I_k += w` [pA] or `g_k += w` [nS].
+//! A spike arriving at port `k` with weight `w` makes `I_k += w` \[pA\] or `g_k += w` \[nS\].
 //!
 //! **Integration.** With only current ports the system is linear with constant coefficients and
 //! is integrated *exactly* (Rotter & Diesmann 1999):
@@ -35,7 +35,7 @@
 //! | `I_e` | pA | 0 | constant bias current |
 //!
 //! Default ports: `exc` and `inh`, both current-based with `tau_syn = 2 ms`.
-//! State variables: `v` [mV], `I_<port>` [pA] or `g_<port>` [nS] per port.
+//! State variables: `v` \[mV\], `I_<port>` \[pA\] or `g_<port>` \[nS\] per port.
 //!
 //! **Precision.** Propagators are computed in f64; state variables are stored and updated in
 //! f32 (as GeNN does), which halves the memory traffic of the update loop, the limit of its
@@ -53,28 +53,28 @@ pub const TILE: usize = 256;
 #[serde(deny_unknown_fields)]
 #[allow(non_snake_case)]
 pub struct LifParams {
-    /// Membrane time constant [ms].
+    /// Membrane time constant \[ms\].
     #[serde(default = "d_tau_m")]
     pub tau_m: f64,
-    /// Capacitance [pF].
+    /// Capacitance \[pF\].
     #[serde(default = "d_c_m")]
     pub C_m: f64,
-    /// Resting potential [mV].
+    /// Resting potential \[mV\].
     #[serde(default = "d_e_l")]
     pub E_L: f64,
-    /// Threshold [mV].
+    /// Threshold \[mV\].
     #[serde(default = "d_v_th")]
     pub V_th: f64,
-    /// Reset [mV] as given; `E_L` when absent (see [`LifParams::check`]).
+    /// Reset \[mV\] as given; `E_L` when absent (see [`LifParams::check`]).
     #[serde(rename = "V_reset", default)]
     pub v_reset_given: Option<f64>,
-    /// Reset [mV], resolved by [`LifParams::check`].
+    /// Reset \[mV\], resolved by [`LifParams::check`].
     #[serde(skip)]
     pub V_reset: f64,
-    /// Refractory period [ms].
+    /// Refractory period \[ms\].
     #[serde(default = "d_t_ref")]
     pub t_ref: f64,
-    /// Bias current [pA].
+    /// Bias current \[pA\].
     #[serde(default)]
     pub I_e: f64,
 }
@@ -134,7 +134,7 @@ impl LifParams {
 pub struct PortDerived {
     /// `e^{−h/τ}`.
     pub decay: f64,
-    /// Exact propagator to `v` (current-only mode) [mV/pA].
+    /// Exact propagator to `v` (current-only mode) \[mV/pA\].
     pub p21: f64,
     /// `τ/h·(1 − e^{−h/τ})`: the step average of a decaying variable, per unit start value.
     pub avg: f64,
@@ -151,11 +151,11 @@ pub struct Lif {
     pub ports: Vec<PortDerived>,
     /// `e^{−h/τ_m}`.
     pub p22: f64,
-    /// `τ_m/C_m·(1 − P22)` [mV/pA].
+    /// `τ_m/C_m·(1 − P22)` \[mV/pA\].
     pub p20: f64,
-    /// `g_L = C_m/τ_m` [nS].
+    /// `g_L = C_m/τ_m` \[nS\].
     pub g_l: f64,
-    /// `h / C_m` [ms/pF].
+    /// `h / C_m` \[ms/pF\].
     pub h_over_c: f64,
     /// Refractory period in steps.
     pub ref_steps: u32,
@@ -166,17 +166,17 @@ pub struct Lif {
 /// State of one block of LIF neurons (f32, see the module docs).
 #[derive(Clone, Debug)]
 pub struct LifState {
-    /// Membrane potential relative to `E_L` [mV] (relative, so that f32 resolves small
+    /// Membrane potential relative to `E_L` \[mV\] (relative, so that f32 resolves small
     /// deflections near rest; monitors and initial values use absolute potentials).
     pub v: Vec<f32>,
-    /// Synaptic variable per port (`I` [pA] or `g` [nS]).
+    /// Synaptic variable per port (`I` \[pA\] or `g` \[nS\]).
     pub syn: Vec<Vec<f32>>,
     /// Remaining refractory steps (a whole number, stored as f32 so the update vectorises).
     pub refr: Vec<f32>,
 }
 
 impl Lif {
-    /// Derive propagators for step `h` [ms].
+    /// Derive propagators for step `h` \[ms\].
     pub fn new(p: LifParams, ports: &[(SynapseKind, f64)], h: f64) -> Self {
         let p22 = (-h / p.tau_m).exp();
         let derived = ports
@@ -761,7 +761,10 @@ mod tests {
                 let (hc, g) = (0.1f32 / 200.0, x / (0.1 / 200.0));
                 let got = relax(v, v_inf * g, g, hc);
                 let want = f64::from(v_inf) + f64::from(v - v_inf) * (-f64::from(x)).exp();
-                assert!((f64::from(got) - want).abs() < 2e-6 * 70.0, "x {x}: {got} vs {want}");
+                assert!(
+                    (f64::from(got) - want).abs() < 2e-6 * 70.0,
+                    "x {x}: {got} vs {want}"
+                );
             }
         }
         let got = relax(-10.0, 5.0 * 1e9, 1e9, 0.1 / 200.0);
