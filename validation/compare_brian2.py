@@ -62,8 +62,10 @@ def imported_model(net: str, export_dir: str, duration_ms: float, seed: int) -> 
 
 
 def run_glia(model: str, out: str, duration_ms: float) -> None:
-    subprocess.run([GLIA, "run", model, "--out", out, "--duration", str(duration_ms)], check=True,
-                   stdout=subprocess.DEVNULL)
+    r = subprocess.run([GLIA, "run", model, "--out", out, "--duration", str(duration_ms)],
+                       capture_output=True, text=True)
+    if r.returncode != 0:
+        raise RuntimeError(f"glia run {model} failed ({r.returncode}):\n{r.stderr}")
 
 
 def compare(net: str, duration_ms: float, out: str, seed: int = 1, quick: bool = False,
