@@ -341,6 +341,6 @@ mod tests {
             .unwrap()
             .install(|| build(&rule, &c));
         assert_eq!(one.edges(), two.edges());
-        assert!(one.weights.iter().all(|&w| w >= 0.0));
+        assert!(one.edges().iter().all(|e| e.weight >= 0.0));
     }
 }

@@ -25,13 +25,13 @@
 
 pub mod build;
 pub mod connect;
-mod csr;
+pub mod csr;
 pub mod monitors;
 mod network;
 pub mod neurons;
 pub mod output;
 
-pub use csr::Csr;
+pub use csr::{Csr, Delays, Weights};
 pub use network::{Network, Progress, RunStats};
 
 /// Neurons per block: the unit of parallel work and of state storage.

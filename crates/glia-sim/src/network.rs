@@ -1,6 +1,6 @@
 //! The runtime network and the step loop.
 
-use crate::csr::{Csr, Delays};
+use crate::csr::{Csr, Delays, Weights};
 use crate::monitors::{Monitors, SpikeStats, StateRecorder};
 use crate::neurons::{BlockState, Model};
 use crate::{BLOCK, BLOCK_SHIFT};
@@ -355,29 +355,51 @@ impl Network {
                     );
                     let mut touch = 0u32;
                     for q in (na..nb).step_by(16) {
-                        touch ^= csr.targets[q] ^ csr.weights[q].to_bits();
+                        touch ^= csr.targets[q];
+                    }
+                    if let Weights::PerSynapse(ws) = &csr.weights {
+                        for q in (na..nb).step_by(16) {
+                            touch ^= ws[q].to_bits();
+                        }
                     }
                     std::hint::black_box(touch);
                 }
                 let targets = &csr.targets[a..b];
-                let weights = &csr.weights[a..b];
                 match &csr.delays {
                     Delays::Const(d) => {
                         let off =
                             ((((s + u64::from(*d)) % slots) as usize) * np + proj.port) * padded;
                         let row = &mut ring[off..off + padded];
-                        for (&t, &w) in targets.iter().zip(weights) {
-                            row[t as usize] += w;
+                        match &csr.weights {
+                            Weights::Const(w) => scatter(row, targets, std::iter::repeat(*w), 0),
+                            Weights::PerSynapse(ws) => {
+                                scatter(row, targets, ws[a..b].iter().copied(), 0)
+                            }
                         }
                     }
                     Delays::PerSynapse(ds) => {
                         let cur = (s % slots) as usize;
-                        for ((&t, &w), &d) in targets.iter().zip(weights).zip(&ds[a..b]) {
-                            let mut slot = cur + d as usize;
-                            if slot >= slots as usize {
-                                slot -= slots as usize;
-                            }
-                            ring[(slot * np + proj.port) * padded + t as usize] += w;
+                        let port = proj.port;
+                        let mut add = |slot: usize, t: u32, w: f32| {
+                            ring[(slot * np + port) * padded + t as usize] += w
+                        };
+                        match &csr.weights {
+                            Weights::Const(w) => scatter_delayed(
+                                targets,
+                                std::iter::repeat(*w),
+                                &ds[a..b],
+                                cur,
+                                slots as usize,
+                                &mut add,
+                            ),
+                            Weights::PerSynapse(ws) => scatter_delayed(
+                                targets,
+                                ws[a..b].iter().copied(),
+                                &ds[a..b],
+                                cur,
+                                slots as usize,
+                                &mut add,
+                            ),
                         }
                     }
                 }
@@ -500,27 +522,66 @@ fn deliver_segment(
     base: usize,
 ) {
     let targets = &csr.targets[range.clone()];
-    let weights = &csr.weights[range.clone()];
     match &csr.delays {
         Delays::Const(d) => {
             let slot = ((s + u64::from(*d)) % slots) as usize;
             let buf = &mut *pieces[slot * np + port];
-            for (&t, &w) in targets.iter().zip(weights) {
-                buf[t as usize - base] += w;
+            match &csr.weights {
+                Weights::Const(w) => scatter(buf, targets, std::iter::repeat(*w), base),
+                Weights::PerSynapse(ws) => scatter(buf, targets, ws[range].iter().copied(), base),
             }
         }
         Delays::PerSynapse(ds) => {
-            let ds = &ds[range];
+            let ds = &ds[range.clone()];
             let cur = (s % slots) as usize;
-            let slots = slots as usize;
-            for ((&t, &w), &d) in targets.iter().zip(weights).zip(ds) {
-                let mut slot = cur + d as usize;
-                if slot >= slots {
-                    slot -= slots;
-                }
-                pieces[slot * np + port][t as usize - base] += w;
+            let mut add =
+                |slot: usize, t: u32, w: f32| pieces[slot * np + port][t as usize - base] += w;
+            match &csr.weights {
+                Weights::Const(w) => scatter_delayed(
+                    targets,
+                    std::iter::repeat(*w),
+                    ds,
+                    cur,
+                    slots as usize,
+                    &mut add,
+                ),
+                Weights::PerSynapse(ws) => scatter_delayed(
+                    targets,
+                    ws[range].iter().copied(),
+                    ds,
+                    cur,
+                    slots as usize,
+                    &mut add,
+                ),
             }
         }
+    }
+}
+
+/// `buf[t − base] += w` for every synapse (one delay: all land in the same slot).
+#[inline(always)]
+fn scatter(buf: &mut [f32], targets: &[u32], weights: impl Iterator<Item = f32>, base: usize) {
+    for (&t, w) in targets.iter().zip(weights) {
+        buf[t as usize - base] += w;
+    }
+}
+
+/// Per-synapse delays: `add(slot, t, w)` with `slot = (cur + d) mod slots`.
+#[inline(always)]
+fn scatter_delayed(
+    targets: &[u32],
+    weights: impl Iterator<Item = f32>,
+    delays: &[u16],
+    cur: usize,
+    slots: usize,
+    add: &mut impl FnMut(usize, u32, f32),
+) {
+    for ((&t, w), &d) in targets.iter().zip(weights).zip(delays) {
+        let mut slot = cur + d as usize;
+        if slot >= slots {
+            slot -= slots;
+        }
+        add(slot, t, w);
     }
 }
 
