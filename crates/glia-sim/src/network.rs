@@ -273,10 +273,16 @@ impl Network {
         self.apply_currents(s);
         let (pops, seed, parallel) = (&self.pops, self.seed, self.threads > 1);
         if parallel {
-            let mut pieces = ring_pieces(pops, &mut self.rings, Some(s));
-            let mut work = pair_blocks(&mut self.blocks, pops, &mut pieces, |p| p.ports.len());
-            work.par_iter_mut()
-                .for_each(|(b, inputs)| update_block(&pops[b.pop], b, inputs, s, seed));
+            let mut work = stripes(
+                &mut self.blocks,
+                pops,
+                &mut self.rings,
+                self.threads,
+                Some(s),
+            );
+            work.par_iter_mut().for_each(|st| {
+                update_stripe(&pops[st.pop], st.blocks, &mut st.rows, st.base, s, seed)
+            });
         } else {
             update_serial(&mut self.blocks, pops, &mut self.rings, s, seed);
         }
@@ -408,20 +414,17 @@ impl Network {
         events
     }
 
-    /// Deliver in parallel: each target block takes the part of every row that targets it.
+    /// Deliver in parallel: each stripe of target blocks takes the part of every row that
+    /// targets it (found by binary search; rows are sorted by target).
     fn deliver_parallel(&mut self, s: u64) -> u64 {
         let (projs, pops, spikes) = (&self.projs, &self.pops, &self.spikes);
-        let mut pieces = ring_pieces(pops, &mut self.rings, None);
-        let mut work = pair_blocks(&mut self.blocks, pops, &mut pieces, |p| {
-            p.slots * p.ports.len()
-        });
-        work.par_iter_mut().for_each(|(blk, ring)| {
-            let tp = &pops[blk.pop];
-            let np = tp.ports.len();
-            let slots = tp.slots as u64;
-            let lo = blk.start as u32;
-            let hi = (blk.start + blk.len) as u32;
-            for proj in projs.iter().filter(|p| p.target == blk.pop) {
+        let mut work = stripes(&mut self.blocks, pops, &mut self.rings, self.threads, None);
+        work.par_iter_mut().for_each(|st| {
+            let tp = &pops[st.pop];
+            let (np, slots) = (tp.ports.len(), tp.slots as u64);
+            let lo = st.base as u32;
+            let hi = (st.base + st.blocks.iter().map(|b| b.len).sum::<usize>()) as u32;
+            for proj in projs.iter().filter(|p| p.target == st.pop) {
                 let csr = &proj.csr;
                 for &i in &spikes[proj.source] {
                     let (a, b) = (
@@ -432,7 +435,16 @@ impl Network {
                     let from = a + row.partition_point(|&t| t < lo);
                     let to = a + row.partition_point(|&t| t < hi);
                     if from < to {
-                        deliver_segment(csr, from..to, ring, s, slots, np, proj.port, blk.start);
+                        deliver_segment(
+                            csr,
+                            from..to,
+                            &mut st.rows,
+                            s,
+                            slots,
+                            np,
+                            proj.port,
+                            st.base,
+                        );
                     }
                 }
             }
@@ -585,59 +597,103 @@ fn scatter_delayed(
     }
 }
 
-/// The blocks' pieces of every population's ring buffer, block by block: for each block, its
-/// `BLOCK`-long piece of every port row of slot `s % slots` (`Some(s)`), or of every
-/// `(slot, port)` row (`None`), in row order.
-fn ring_pieces<'a>(
+/// A contiguous range of one population's blocks with its part of ring-buffer rows: the work
+/// of one thread in a parallel phase. `rows` are the `ports` rows of the current slot (update)
+/// or all `slots · ports` rows (delivery), each cut to the stripe's neurons, which start at
+/// neuron `base`.
+struct Stripe<'a> {
+    pop: usize,
+    blocks: &'a mut [Block],
+    rows: Vec<&'a mut [f32]>,
+    base: usize,
+}
+
+/// Cut every population into at most `threads` stripes of whole blocks.
+fn stripes<'a>(
+    blocks: &'a mut [Block],
     pops: &[PopInfo],
     rings: &'a mut [Vec<f32>],
+    threads: usize,
     step: Option<u64>,
-) -> Vec<&'a mut [f32]> {
+) -> Vec<Stripe<'a>> {
     let mut out = Vec::new();
-    for (p, ring) in pops.iter().zip(rings.iter_mut()) {
+    let mut rest = blocks;
+    for (pi, (p, ring)) in pops.iter().zip(rings.iter_mut()).enumerate() {
+        let (mine, tail) = std::mem::take(&mut rest).split_at_mut(p.blocks.len());
+        rest = tail;
         let np = p.ports.len();
-        if np == 0 {
-            continue;
-        }
-        let region = match step {
-            Some(s) => {
+        let region: &mut [f32] = match (np, step) {
+            (0, _) => &mut [],
+            (_, Some(s)) => {
                 let slot = (s % p.slots as u64) as usize;
                 &mut ring[slot * np * p.padded..(slot + 1) * np * p.padded]
             }
-            None => &mut ring[..],
+            (_, None) => &mut ring[..],
         };
-        let mut rows: Vec<_> = region
-            .chunks_mut(p.padded)
-            .map(|row| row.chunks_mut(BLOCK))
-            .collect();
-        for _ in 0..p.blocks.len() {
-            for row in &mut rows {
-                out.push(row.next().expect("one piece per block in every row"));
-            }
+        let mut rows: Vec<&mut [f32]> = if np == 0 {
+            Vec::new()
+        } else {
+            region.chunks_mut(p.padded).collect()
+        };
+        let nb = mine.len();
+        let k = threads.clamp(1, nb.max(1));
+        let mut blocks_left = mine;
+        let mut first = 0;
+        for j in 0..k {
+            let count = nb * (j + 1) / k - nb * j / k;
+            let (sb, bt) = std::mem::take(&mut blocks_left).split_at_mut(count);
+            blocks_left = bt;
+            let srows = rows
+                .iter_mut()
+                .map(|row| {
+                    let (m, r) = std::mem::take(row).split_at_mut(count * BLOCK);
+                    *row = r;
+                    m
+                })
+                .collect();
+            out.push(Stripe {
+                pop: pi,
+                blocks: sb,
+                rows: srows,
+                base: first * BLOCK,
+            });
+            first += count;
         }
     }
     out
 }
 
-/// Pair every block with its `per_block(pop)` pieces from [`ring_pieces`].
-fn pair_blocks<'a, 'b>(
-    blocks: &'a mut [Block],
-    pops: &[PopInfo],
-    pieces: &'a mut [&'b mut [f32]],
-    per_block: impl Fn(&PopInfo) -> usize,
-) -> Vec<(&'a mut Block, &'a mut [&'b mut [f32]])> {
-    let mut work = Vec::with_capacity(blocks.len());
-    let mut rest = pieces;
+/// Update a stripe of one population's blocks; `rows` are its current-slot rows, one per port,
+/// starting at neuron `base`.
+fn update_stripe(
+    p: &PopInfo,
+    blocks: &mut [Block],
+    rows: &mut [&mut [f32]],
+    base: usize,
+    s: u64,
+    seed: u64,
+) {
+    let np = p.ports.len();
     for b in blocks.iter_mut() {
-        let (mine, tail) = std::mem::take(&mut rest).split_at_mut(per_block(&pops[b.pop]));
-        rest = tail;
-        work.push((b, mine));
+        let at = b.start - base;
+        if np <= STACK_PORTS {
+            let mut pieces: [&mut [f32]; STACK_PORTS] = Default::default();
+            for (piece, row) in pieces.iter_mut().zip(rows.iter_mut()) {
+                *piece = &mut row[at..at + BLOCK];
+            }
+            update_block(p, b, &mut pieces[..np], s, seed);
+        } else {
+            let mut pieces: Vec<&mut [f32]> = rows
+                .iter_mut()
+                .map(|row| &mut row[at..at + BLOCK])
+                .collect();
+            update_block(p, b, &mut pieces, s, seed);
+        }
     }
-    work
 }
 
-/// Update every block on this thread, handing each its ring pieces without allocating
-/// (populations with up to [`STACK_PORTS`] ports; more fall back to [`ring_pieces`]).
+/// Update every block on this thread, without allocating for populations with up to
+/// [`STACK_PORTS`] ports.
 fn update_serial(
     blocks: &mut [Block],
     pops: &[PopInfo],
@@ -650,35 +706,26 @@ fn update_serial(
         let (mine, tail) = std::mem::take(&mut rest).split_at_mut(p.blocks.len());
         rest = tail;
         let np = p.ports.len();
-        if np > STACK_PORTS {
-            let mut pieces =
-                ring_pieces(std::slice::from_ref(p), std::slice::from_mut(ring), Some(s));
-            for (b, inputs) in mine.iter_mut().zip(pieces.chunks_mut(np)) {
-                update_block(p, b, inputs, s, seed);
-            }
-            continue;
-        }
         let slot = (s % p.slots as u64) as usize;
         let region = if np == 0 {
             &mut [][..]
         } else {
             &mut ring[slot * np * p.padded..(slot + 1) * np * p.padded]
         };
-        let mut rows: [&mut [f32]; STACK_PORTS] = Default::default();
-        for (k, row) in region.chunks_mut(p.padded.max(1)).enumerate() {
-            rows[k] = row;
-        }
-        for b in mine.iter_mut() {
-            let mut pieces: [&mut [f32]; STACK_PORTS] = Default::default();
-            for (piece, row) in pieces.iter_mut().zip(rows.iter_mut()).take(np) {
-                *piece = &mut row[b.start..b.start + BLOCK];
+        if np <= STACK_PORTS {
+            let mut rows: [&mut [f32]; STACK_PORTS] = Default::default();
+            for (k, row) in region.chunks_mut(p.padded.max(1)).enumerate() {
+                rows[k] = row;
             }
-            update_block(p, b, &mut pieces[..np], s, seed);
+            update_stripe(p, mine, &mut rows[..np], 0, s, seed);
+        } else {
+            let mut rows: Vec<&mut [f32]> = region.chunks_mut(p.padded).collect();
+            update_stripe(p, mine, &mut rows, 0, s, seed);
         }
     }
 }
 
-/// Ports handled by [`update_serial`] without allocation.
+/// Ports handled without allocation.
 const STACK_PORTS: usize = 4;
 
 fn update_block(pop: &PopInfo, b: &mut Block, inputs: &mut [&mut [f32]], s: u64, seed: u64) {
