@@ -12,9 +12,9 @@
 //!    adds the slot's synaptic input to the synaptic variables and clears the slot; neurons at
 //!    or above threshold spike (time stamp `(s+1)·dt`), are reset and become refractory.
 //! 3. Spikes are gathered per population in neuron order and counted.
-//! 4. Delivery (in parallel over target blocks): a spike of neuron `i` at step `s` adds `w` to
-//!    slot `s + d` of each target's port, so it changes the synaptic variable at the end of step
-//!    `s + d`: exactly `d·dt` after the spike time.
+//! 4. Delivery (in parallel over stripes of target blocks, one per thread): a spike of neuron
+//!    `i` at step `s` adds `w` to slot `s + d` of each target's port, so it changes the synaptic
+//!    variable at the end of step `s + d`: exactly `d·dt` after the spike time.
 //! 5. Monitors record.
 //!
 //! Results are bit-identical for any thread count: random numbers come from counter-based
