@@ -487,68 +487,30 @@ pub fn validate(raw: ModelFile, base_dir: &Path, ov: &Overrides) -> Result<Model
             Connect::Explicit { sources, .. } => Some(sources.len()),
             _ => None,
         };
-        let weight = match (&pr.weight, &connect) {
-            (Some(w), _) => {
-                let wpath = format!("{path}.weight");
-                if let (toml::Value::Array(_) | toml::Value::Table(_), None) = (w, n_explicit)
-                    && !w.as_table().is_some_and(|t| t.contains_key("dist"))
-                {
-                    return Err(ModelError::invalid(
-                        &wpath,
-                        "per-synapse arrays and files are only possible with rule = \"explicit\" (give `weights` there)",
-                    ));
-                }
-                values::parse(w, &wpath, n_explicit.unwrap_or(0), base_dir)?
-            }
-            (
-                None,
-                Connect::Explicit {
-                    weights: Some(w), ..
-                },
-            ) => Values::Array(w.clone()),
-            (None, _) => Values::Const(1.0),
+        let (file_weights, file_delays) = match &connect {
+            Connect::Explicit {
+                weights, delays, ..
+            } => (weights.as_ref(), delays.as_ref()),
+            _ => (None, None),
         };
-        if let Connect::Explicit {
-            weights: Some(_), ..
-        } = &connect
-            && pr.weight.is_some()
-        {
-            return Err(ModelError::invalid(
-                format!("{path}.weight"),
-                "weights are given twice: in the connectivity file and in `weight`",
-            ));
-        }
-        let delay = match (&pr.delay, &connect) {
-            (Some(d), _) => {
-                let dpath = format!("{path}.delay");
-                if let (toml::Value::Array(_) | toml::Value::Table(_), None) = (d, n_explicit)
-                    && !d.as_table().is_some_and(|t| t.contains_key("dist"))
-                {
-                    return Err(ModelError::invalid(
-                        &dpath,
-                        "per-synapse arrays and files are only possible with rule = \"explicit\" (give `delays` there)",
-                    ));
-                }
-                values::parse(d, &dpath, n_explicit.unwrap_or(0), base_dir)?
-            }
-            (
-                None,
-                Connect::Explicit {
-                    delays: Some(d), ..
-                },
-            ) => Values::Array(d.clone()),
-            (None, _) => Values::Const(dt),
-        };
-        if let Connect::Explicit {
-            delays: Some(_), ..
-        } = &connect
-            && pr.delay.is_some()
-        {
-            return Err(ModelError::invalid(
-                format!("{path}.delay"),
-                "delays are given twice: in the connectivity file and in `delay`",
-            ));
-        }
+        let weight = per_synapse(
+            pr.weight.as_ref(),
+            file_weights,
+            n_explicit,
+            1.0,
+            &path,
+            "weight",
+            base_dir,
+        )?;
+        let delay = per_synapse(
+            pr.delay.as_ref(),
+            file_delays,
+            n_explicit,
+            dt,
+            &path,
+            "delay",
+            base_dir,
+        )?;
         check_delays(&delay, dt, &format!("{path}.delay"))?;
         let name = pr
             .name
@@ -733,6 +695,42 @@ pub fn validate(raw: ModelFile, base_dir: &Path, ov: &Overrides) -> Result<Model
         monitors,
         base_dir: base_dir.to_path_buf(),
     })
+}
+
+/// A projection's `weight` or `delay`: from the model file, from the explicit connectivity
+/// arrays (`from_file`), or `default`. Per-synapse arrays and files in the model file need the
+/// explicit rule (`n_explicit` synapses); giving both is an error.
+fn per_synapse(
+    given: Option<&toml::Value>,
+    from_file: Option<&Vec<f64>>,
+    n_explicit: Option<usize>,
+    default: f64,
+    path: &str,
+    field: &str,
+    base_dir: &Path,
+) -> Result<Values> {
+    let fpath = format!("{path}.{field}");
+    match (given, from_file) {
+        (Some(_), Some(_)) => Err(ModelError::invalid(
+            fpath,
+            format!("{field}s are given twice: in the connectivity file and in `{field}`"),
+        )),
+        (Some(v), None) => {
+            if let (toml::Value::Array(_) | toml::Value::Table(_), None) = (v, n_explicit)
+                && !v.as_table().is_some_and(|t| t.contains_key("dist"))
+            {
+                return Err(ModelError::invalid(
+                    fpath,
+                    format!(
+                        "per-synapse arrays and files are only possible with rule = \"explicit\" (give `{field}s` there)"
+                    ),
+                ));
+            }
+            values::parse(v, &fpath, n_explicit.unwrap_or(0), base_dir)
+        }
+        (None, Some(a)) => Ok(Values::Array(a.clone())),
+        (None, None) => Ok(Values::Const(default)),
+    }
 }
 
 fn start_stop(
