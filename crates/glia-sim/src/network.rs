@@ -748,3 +748,61 @@ fn update_block(pop: &PopInfo, b: &mut Block, inputs: &mut [&mut [f32]], s: u64,
 }
 
 const _: () = assert!(BLOCK == 1 << BLOCK_SHIFT);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Poisson drive counts have mean and variance λ (within 5 standard errors), with the
+    /// shared-λ CDF thresholds and with per-neuron λ (sequential inversion and, for λ ≥ 30,
+    /// PTRS), and do not depend on how the neurons are split into calls.
+    #[test]
+    fn poisson_drive_counts_are_poisson() {
+        for &lam in &[0.02f64, 2.0, 7.5, 45.0] {
+            for shared in [true, false] {
+                let n = 1024;
+                let lambda = vec![lam; n];
+                let thresholds = if shared {
+                    Drive::thresholds(&lambda)
+                } else {
+                    None
+                };
+                assert_eq!(thresholds.is_some(), shared && lam < 30.0);
+                let d = Drive {
+                    id: 3,
+                    port: 0,
+                    weight: 1.0,
+                    lambda,
+                    thresholds,
+                    start: 0,
+                    stop: u64::MAX,
+                };
+                let (mut sum, mut sumsq, mut count) = (0.0f64, 0.0f64, 0.0f64);
+                for step in 0..200 {
+                    let mut buf = vec![0.0f32; n];
+                    d.apply(11, step, 0, &mut buf);
+                    let mut halves = vec![0.0f32; n];
+                    d.apply(11, step, 0, &mut halves[..512]);
+                    d.apply(11, step, 512, &mut halves[512..]);
+                    assert_eq!(buf, halves, "split calls differ");
+                    for &k in &buf {
+                        let k = f64::from(k);
+                        sum += k;
+                        sumsq += k * k;
+                        count += 1.0;
+                    }
+                }
+                let mean = sum / count;
+                let var = sumsq / count - mean * mean;
+                assert!(
+                    (mean - lam).abs() < 5.0 * (lam / count).sqrt(),
+                    "λ {lam} shared {shared}: mean {mean}"
+                );
+                assert!(
+                    (var - lam).abs() < 6.0 * lam * (2.0 / count).sqrt() + 1e-3,
+                    "λ {lam} shared {shared}: var {var}"
+                );
+            }
+        }
+    }
+}

@@ -117,3 +117,36 @@ fn refractory_clamp_lasts_t_ref() {
     }
     assert!(v[first + 31] > -70.0);
 }
+
+/// A Poisson source population fires at its rate: the spike count over 2000 neurons × 1 s is
+/// within 5 standard deviations of N·rate·T (Bernoulli per step, p = rate·dt), for a constant
+/// rate and per-neuron rates from an array.
+#[test]
+fn poisson_population_fires_at_its_rate() {
+    let rates: Vec<String> = (0..2000)
+        .map(|i| format!("{}", 5.0 + (i % 4) as f64 * 10.0))
+        .collect();
+    for rate in ["20.0".to_string(), format!("[{}]", rates.join(", "))] {
+        let text = format!(
+            r#"
+            [simulation]
+            duration = 1000.0
+            [[populations]]
+            name = "p"
+            size = 2000
+            model = "poisson"
+            params = {{ rate = {rate} }}
+            "#
+        );
+        let mut net = build(&text);
+        run(&mut net);
+        let n = net.stats[0].total as f64;
+        let expected = 2000.0 * 20.0; // both specifications average 20 Hz
+        let p: f64 = 20.0 * 0.1 / 1000.0;
+        let sd = (2000.0 * 10000.0 * p * (1.0 - p)).sqrt();
+        assert!(
+            (n - expected).abs() < 5.0 * sd,
+            "rate {rate:.20}: {n} spikes, expected {expected} ± {sd}"
+        );
+    }
+}
