@@ -107,53 +107,67 @@ fn default_kernel() -> String {
 }
 
 /// `[[inputs]]`, selected by `kind`.
-#[derive(Debug, Deserialize)]
-#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
+#[derive(Debug)]
 pub enum InputSpec {
     /// Independent Poisson spike trains injected into a receptor port of every target neuron.
-    Poisson {
-        /// Target population.
-        target: String,
-        /// Receptor port.
-        port: String,
-        /// Rate per source \[Hz\]: number, per-neuron array, distribution or file.
-        rate: toml::Value,
-        /// Number of independent sources per neuron (their sum is one Poisson train). Default 1.
-        #[serde(default = "one")]
-        sources: i64,
-        /// Weight of each input spike \[pA or nS\].
-        weight: f64,
-        /// Start \[ms\]. Default 0.
-        #[serde(default)]
-        start: f64,
-        /// Stop \[ms\]. Default: the end of the run.
-        stop: Option<f64>,
-    },
+    Poisson(PoissonInput),
     /// A constant current from `start` to `stop`.
-    Dc {
-        /// Target population.
-        target: String,
-        /// Amplitude \[pA\].
-        amplitude: f64,
-        /// Start \[ms\]. Default 0.
-        #[serde(default)]
-        start: f64,
-        /// Stop \[ms\]. Default: the end of the run.
-        stop: Option<f64>,
-        /// Neurons receiving it (indices in the population). Default: all.
-        ids: Option<Vec<i64>>,
-    },
+    Dc(DcInput),
     /// A piecewise-constant current: `amplitudes[k]` from `times[k]` on.
-    StepCurrent {
-        /// Target population.
-        target: String,
-        /// Change times \[ms\], increasing.
-        times: Vec<f64>,
-        /// Amplitudes \[pA\], same length as `times`.
-        amplitudes: Vec<f64>,
-        /// Neurons receiving it. Default: all.
-        ids: Option<Vec<i64>>,
-    },
+    StepCurrent(StepCurrentInput),
+}
+
+/// Independent Poisson spike trains injected into a receptor port of every target neuron.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PoissonInput {
+    /// Target population.
+    pub target: String,
+    /// Receptor port.
+    pub port: String,
+    /// Rate per source \[Hz\]: number, per-neuron array, distribution or file.
+    pub rate: toml::Value,
+    /// Number of independent sources per neuron (their sum is one Poisson train). Default 1.
+    #[serde(default = "one")]
+    pub sources: i64,
+    /// Weight of each input spike \[pA or nS\].
+    pub weight: f64,
+    /// Start \[ms\]. Default 0.
+    #[serde(default)]
+    pub start: f64,
+    /// Stop \[ms\]. Default: the end of the run.
+    pub stop: Option<f64>,
+}
+
+/// A constant current from `start` to `stop`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DcInput {
+    /// Target population.
+    pub target: String,
+    /// Amplitude \[pA\].
+    pub amplitude: f64,
+    /// Start \[ms\]. Default 0.
+    #[serde(default)]
+    pub start: f64,
+    /// Stop \[ms\]. Default: the end of the run.
+    pub stop: Option<f64>,
+    /// Neurons receiving it (indices in the population). Default: all.
+    pub ids: Option<Vec<i64>>,
+}
+
+/// A piecewise-constant current: `amplitudes[k]` from `times[k]` on.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StepCurrentInput {
+    /// Target population.
+    pub target: String,
+    /// Change times \[ms\], increasing.
+    pub times: Vec<f64>,
+    /// Amplitudes \[pA\], same length as `times`.
+    pub amplitudes: Vec<f64>,
+    /// Neurons receiving it. Default: all.
+    pub ids: Option<Vec<i64>>,
 }
 
 fn one() -> i64 {
@@ -182,102 +196,210 @@ pub struct ProjectionSpec {
 }
 
 /// `connect = { rule = ..., ... }`.
-#[derive(Debug, Deserialize)]
-#[serde(tag = "rule", rename_all = "snake_case", deny_unknown_fields)]
+#[derive(Debug)]
 pub enum ConnectSpec {
     /// Neuron i → neuron i (equal sizes).
-    OneToOne,
+    OneToOne(OneToOneRule),
     /// Every source → every target.
-    AllToAll {
-        /// Allow i → i when source and target are the same population. Default true.
-        #[serde(default = "yes")]
-        allow_self: bool,
-    },
+    AllToAll(AllToAllRule),
     /// Each pair independently with probability `p`.
-    FixedProbability {
-        /// Connection probability.
-        p: f64,
-        /// Allow i → i. Default true.
-        #[serde(default = "yes")]
-        allow_self: bool,
-    },
+    FixedProbability(FixedProbabilityRule),
     /// Each target gets exactly `indegree` randomly chosen sources.
-    FixedIndegree {
-        /// Sources per target.
-        indegree: i64,
-        /// Allow i → i. Default true.
-        #[serde(default = "yes")]
-        allow_self: bool,
-        /// Allow the same pair more than once. Default true.
-        #[serde(default = "yes")]
-        allow_multapses: bool,
-    },
+    FixedIndegree(FixedIndegreeRule),
     /// Each source gets exactly `outdegree` randomly chosen targets.
-    FixedOutdegree {
-        /// Targets per source.
-        outdegree: i64,
-        /// Allow i → i. Default true.
-        #[serde(default = "yes")]
-        allow_self: bool,
-        /// Allow the same pair more than once. Default true.
-        #[serde(default = "yes")]
-        allow_multapses: bool,
-    },
+    FixedOutdegree(FixedOutdegreeRule),
     /// Explicit arrays, from one `.npz` (`file`, arrays `sources`, `targets` and optionally
     /// `weights`, `delays`) or separate `.npy` files.
-    Explicit {
-        /// An `.npz` holding the arrays.
-        file: Option<String>,
-        /// `.npy` of source indices.
-        sources: Option<String>,
-        /// `.npy` of target indices.
-        targets: Option<String>,
-        /// `.npy` of weights.
-        weights: Option<String>,
-        /// `.npy` of delays \[ms\].
-        delays: Option<String>,
-    },
+    Explicit(ExplicitRule),
+}
+
+/// Neuron i → neuron i (equal sizes).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OneToOneRule {}
+
+/// Every source → every target.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AllToAllRule {
+    /// Allow i → i when source and target are the same population. Default true.
+    #[serde(default = "yes")]
+    pub allow_self: bool,
+}
+
+/// Each pair independently with probability `p`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FixedProbabilityRule {
+    /// Connection probability.
+    pub p: f64,
+    /// Allow i → i. Default true.
+    #[serde(default = "yes")]
+    pub allow_self: bool,
+}
+
+/// Each target gets exactly `indegree` randomly chosen sources.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FixedIndegreeRule {
+    /// Sources per target.
+    pub indegree: i64,
+    /// Allow i → i. Default true.
+    #[serde(default = "yes")]
+    pub allow_self: bool,
+    /// Allow the same pair more than once. Default true.
+    #[serde(default = "yes")]
+    pub allow_multapses: bool,
+}
+
+/// Each source gets exactly `outdegree` randomly chosen targets.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FixedOutdegreeRule {
+    /// Targets per source.
+    pub outdegree: i64,
+    /// Allow i → i. Default true.
+    #[serde(default = "yes")]
+    pub allow_self: bool,
+    /// Allow the same pair more than once. Default true.
+    #[serde(default = "yes")]
+    pub allow_multapses: bool,
+}
+
+/// Explicit arrays, from one `.npz` (`file`, arrays `sources`, `targets` and optionally
+/// `weights`, `delays`) or separate `.npy` files.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExplicitRule {
+    /// An `.npz` holding the arrays.
+    pub file: Option<String>,
+    /// `.npy` of source indices.
+    pub sources: Option<String>,
+    /// `.npy` of target indices.
+    pub targets: Option<String>,
+    /// `.npy` of weights.
+    pub weights: Option<String>,
+    /// `.npy` of delays \[ms\].
+    pub delays: Option<String>,
 }
 
 /// `[[monitors]]`, selected by `kind`.
-#[derive(Debug, Deserialize)]
-#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
+#[derive(Debug)]
 pub enum MonitorSpec {
     /// Spike times and neuron ids.
-    Spikes {
-        /// Population.
-        population: String,
-        /// Neurons to record. Default: all.
-        ids: Option<Vec<i64>>,
-    },
+    Spikes(SpikesMonitor),
     /// State variables sampled every `interval`.
-    State {
-        /// Name in `state.npz`. Default: the population name.
-        name: Option<String>,
-        /// Population.
-        population: String,
-        /// Variables (`v`, `I_exc`, `g_inh`, ...).
-        variables: Vec<String>,
-        /// Neurons to record.
-        ids: Vec<i64>,
-        /// Sampling interval \[ms\]. Default dt.
-        interval: Option<f64>,
-    },
+    State(StateMonitor),
     /// Population rate in bins.
-    Rate {
-        /// Population.
-        population: String,
-        /// Bin width \[ms\]. Default dt.
-        bin: Option<f64>,
-    },
+    Rate(RateMonitor),
 }
+
+/// Spike times and neuron ids.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SpikesMonitor {
+    /// Population.
+    pub population: String,
+    /// Neurons to record. Default: all.
+    pub ids: Option<Vec<i64>>,
+}
+
+/// State variables sampled every `interval`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StateMonitor {
+    /// Name in `state.npz`. Default: the population name.
+    pub name: Option<String>,
+    /// Population.
+    pub population: String,
+    /// Variables (`v`, `I_exc`, `g_inh`, ...).
+    pub variables: Vec<String>,
+    /// Neurons to record.
+    pub ids: Vec<i64>,
+    /// Sampling interval \[ms\]. Default dt.
+    pub interval: Option<f64>,
+}
+
+/// Population rate in bins.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RateMonitor {
+    /// Population.
+    pub population: String,
+    /// Bin width \[ms\]. Default dt.
+    pub bin: Option<f64>,
+}
+
+/// Marks the inner field path in an error raised while deserialising a tagged table, so that
+/// [`from_table`] can report `outer.path.field` instead of the enclosing table.
+const FIELD_MARK: char = '\u{1f}';
+
+/// The fields of one variant of a tagged table, with the path of a bad field kept.
+fn variant_fields<T: serde::de::DeserializeOwned, E: serde::de::Error>(
+    t: toml::Table,
+) -> std::result::Result<T, E> {
+    serde_path_to_error::deserialize(toml::Value::Table(t)).map_err(|e| {
+        let path = e.path().to_string();
+        let msg = e.into_inner().message().to_string();
+        E::custom(if path == "." {
+            msg
+        } else {
+            format!("{FIELD_MARK}{path}{FIELD_MARK}{msg}")
+        })
+    })
+}
+
+/// `Deserialize` for an enum selected by a tag field (`kind = "..."`, `rule = "..."`), each
+/// variant holding a struct that rejects unknown fields. Unlike serde's internally tagged
+/// enums, errors keep the path of the offending field.
+macro_rules! tagged {
+    ($enum:ident, $tag:literal, { $($name:literal => $variant:ident($ty:ty)),* $(,)? }) => {
+        impl<'de> Deserialize<'de> for $enum {
+            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+                use serde::de::Error;
+                let mut t = toml::Table::deserialize(d)?;
+                let known = [$($name),*];
+                let tag = match t.remove($tag) {
+                    Some(toml::Value::String(s)) => s,
+                    Some(other) => {
+                        return Err(D::Error::custom(format!(
+                            "`{}` must be one of {}, got {other}",
+                            $tag,
+                            known.join(", ")
+                        )));
+                    }
+                    None => {
+                        return Err(D::Error::custom(format!("missing `{}` (one of {})", $tag, known.join(", "))));
+                    }
+                };
+                match tag.as_str() {
+                    $($name => variant_fields::<$ty, D::Error>(t).map($enum::$variant),)*
+                    other => Err(D::Error::custom(format!(
+                        "unknown {} \"{other}\"; expected one of {}",
+                        $tag,
+                        known.join(", ")
+                    ))),
+                }
+            }
+        }
+    };
+}
+
+tagged!(InputSpec, "kind", { "poisson" => Poisson(PoissonInput), "dc" => Dc(DcInput), "step_current" => StepCurrent(StepCurrentInput) });
+tagged!(ConnectSpec, "rule", { "one_to_one" => OneToOne(OneToOneRule), "all_to_all" => AllToAll(AllToAllRule), "fixed_probability" => FixedProbability(FixedProbabilityRule), "fixed_indegree" => FixedIndegree(FixedIndegreeRule), "fixed_outdegree" => FixedOutdegree(FixedOutdegreeRule), "explicit" => Explicit(ExplicitRule) });
+tagged!(MonitorSpec, "kind", { "spikes" => Spikes(SpikesMonitor), "state" => State(StateMonitor), "rate" => Rate(RateMonitor) });
 
 /// Deserialize an expanded table, reporting the path of the first bad field.
 pub fn from_table(table: toml::Table) -> Result<ModelFile> {
     serde_path_to_error::deserialize(toml::Value::Table(table)).map_err(|e| {
-        let path = e.path().to_string();
-        let inner = e.into_inner();
-        let msg = inner.message().to_string();
+        let mut path = e.path().to_string();
+        let mut msg = e.into_inner().message().to_string();
+        if let Some(rest) = msg.strip_prefix(FIELD_MARK)
+            && let Some((inner, m)) = rest.split_once(FIELD_MARK)
+        {
+            path = format!("{path}.{inner}");
+            msg = m.to_string();
+        }
         ModelError::invalid(
             if path == "." {
                 "<model>".to_string()

@@ -1,7 +1,11 @@
 //! From the model file as written to a [`Model`] the engine can lower without further checks
 //! (apart from what each neuron model checks of its own parameters).
 
-use crate::raw::{ConnectSpec, InputSpec, ModelFile, MonitorSpec, PopulationSpec};
+use crate::raw::{
+    AllToAllRule, ConnectSpec, DcInput, ExplicitRule, FixedIndegreeRule, FixedOutdegreeRule,
+    FixedProbabilityRule, InputSpec, ModelFile, MonitorSpec, PoissonInput, PopulationSpec,
+    RateMonitor, SpikesMonitor, StateMonitor, StepCurrentInput,
+};
 use crate::values::{self, Values, show};
 use crate::{ModelError, Overrides, Result};
 use std::collections::{BTreeMap, HashMap};
@@ -348,7 +352,7 @@ pub fn validate(raw: ModelFile, base_dir: &Path, ov: &Overrides) -> Result<Model
     for (i, inp) in raw.inputs.iter().enumerate() {
         let path = format!("inputs[{i}]");
         let (target, kind) = match inp {
-            InputSpec::Poisson {
+            InputSpec::Poisson(PoissonInput {
                 target,
                 port,
                 rate,
@@ -356,7 +360,7 @@ pub fn validate(raw: ModelFile, base_dir: &Path, ov: &Overrides) -> Result<Model
                 weight,
                 start,
                 stop,
-            } => {
+            }) => {
                 let t = find(target, format!("{path}.target"))?;
                 let rate =
                     values::parse(rate, &format!("{path}.rate"), populations[t].size, base_dir)?;
@@ -391,13 +395,13 @@ pub fn validate(raw: ModelFile, base_dir: &Path, ov: &Overrides) -> Result<Model
                     },
                 )
             }
-            InputSpec::Dc {
+            InputSpec::Dc(DcInput {
                 target,
                 amplitude,
                 start,
                 stop,
                 ids: sel,
-            } => {
+            }) => {
                 let t = find(target, format!("{path}.target"))?;
                 if !amplitude.is_finite() {
                     return Err(ModelError::invalid(
@@ -418,12 +422,12 @@ pub fn validate(raw: ModelFile, base_dir: &Path, ov: &Overrides) -> Result<Model
                     },
                 )
             }
-            InputSpec::StepCurrent {
+            InputSpec::StepCurrent(StepCurrentInput {
                 target,
                 times,
                 amplitudes,
                 ids: sel,
-            } => {
+            }) => {
                 let t = find(target, format!("{path}.target"))?;
                 if times.len() != amplitudes.len() {
                     return Err(ModelError::invalid(
@@ -556,10 +560,10 @@ pub fn validate(raw: ModelFile, base_dir: &Path, ov: &Overrides) -> Result<Model
     for (i, m) in raw.monitors.iter().enumerate() {
         let path = format!("monitors[{i}]");
         let (pop, kind) = match m {
-            MonitorSpec::Spikes {
+            MonitorSpec::Spikes(SpikesMonitor {
                 population,
                 ids: sel,
-            } => {
+            }) => {
                 let p = find(population, format!("{path}.population"))?;
                 let sel = sel
                     .as_deref()
@@ -567,13 +571,13 @@ pub fn validate(raw: ModelFile, base_dir: &Path, ov: &Overrides) -> Result<Model
                     .transpose()?;
                 (p, MonitorKind::Spikes { ids: sel })
             }
-            MonitorSpec::State {
+            MonitorSpec::State(StateMonitor {
                 name,
                 population,
                 variables,
                 ids: sel,
                 interval,
-            } => {
+            }) => {
                 let p = find(population, format!("{path}.population"))?;
                 if variables.is_empty() {
                     return Err(ModelError::invalid(
@@ -624,7 +628,7 @@ pub fn validate(raw: ModelFile, base_dir: &Path, ov: &Overrides) -> Result<Model
                     },
                 )
             }
-            MonitorSpec::Rate { population, bin } => {
+            MonitorSpec::Rate(RateMonitor { population, bin }) => {
                 let p = find(population, format!("{path}.population"))?;
                 let bin = match bin {
                     None => 1,
@@ -933,7 +937,7 @@ fn connect(
             Ok(k as u64)
         };
     Ok(match c {
-        ConnectSpec::OneToOne => {
+        ConnectSpec::OneToOne(_) => {
             if ns != nt {
                 return Err(ModelError::invalid(
                     format!("{path}.rule"),
@@ -942,10 +946,10 @@ fn connect(
             }
             Connect::OneToOne
         }
-        ConnectSpec::AllToAll { allow_self } => Connect::AllToAll {
+        ConnectSpec::AllToAll(AllToAllRule { allow_self }) => Connect::AllToAll {
             allow_self: *allow_self,
         },
-        ConnectSpec::FixedProbability { p, allow_self } => {
+        ConnectSpec::FixedProbability(FixedProbabilityRule { p, allow_self }) => {
             if !(0.0..=1.0).contains(p) {
                 return Err(ModelError::invalid(
                     format!("{path}.p"),
@@ -957,31 +961,31 @@ fn connect(
                 allow_self: *allow_self,
             }
         }
-        ConnectSpec::FixedIndegree {
+        ConnectSpec::FixedIndegree(FixedIndegreeRule {
             indegree,
             allow_self,
             allow_multapses,
-        } => Connect::FixedIndegree {
+        }) => Connect::FixedIndegree {
             indegree: degree(*indegree, "indegree", ns, *allow_multapses, *allow_self)?,
             allow_self: *allow_self,
             allow_multapses: *allow_multapses,
         },
-        ConnectSpec::FixedOutdegree {
+        ConnectSpec::FixedOutdegree(FixedOutdegreeRule {
             outdegree,
             allow_self,
             allow_multapses,
-        } => Connect::FixedOutdegree {
+        }) => Connect::FixedOutdegree {
             outdegree: degree(*outdegree, "outdegree", nt, *allow_multapses, *allow_self)?,
             allow_self: *allow_self,
             allow_multapses: *allow_multapses,
         },
-        ConnectSpec::Explicit {
+        ConnectSpec::Explicit(ExplicitRule {
             file,
             sources,
             targets,
             weights,
             delays,
-        } => explicit(
+        }) => explicit(
             file.as_deref(),
             [sources, targets, weights, delays],
             ns,
