@@ -46,7 +46,7 @@ use glia_spec::{ModelError, SynapseKind};
 use serde::Deserialize;
 
 /// Neurons processed together in one pass of [`Lif::update`].
-pub const TILE: usize = 256;
+pub const TILE: usize = 1024;
 
 /// Parameters, as in the model file.
 #[derive(Clone, Debug, Deserialize)]
@@ -173,6 +173,8 @@ pub struct LifState {
     pub syn: Vec<Vec<f32>>,
     /// Remaining refractory steps (a whole number, stored as f32 so the update vectorises).
     pub refr: Vec<f32>,
+    /// Scratch: spike flags of the last step (kept to avoid clearing a buffer every step).
+    flags: Vec<f32>,
 }
 
 impl Lif {
@@ -218,6 +220,7 @@ impl Lif {
             v: vec![0.0; n],
             syn: vec![vec![0.0; n]; self.ports.len()],
             refr: vec![0.0; n],
+            flags: vec![0.0; n],
         }
     }
 
@@ -378,13 +381,12 @@ impl Lif {
                 self.ports.get(1).map_or(0.0, |d| d.decay as f32),
             ],
         };
-        let mut flags = [0.0f32; TILE];
         let (in0, rest_in) = inputs.split_first_mut().expect("a port");
         let (x0, rest_x) = s.syn.split_first_mut().expect("a port");
         let mut lo = 0;
         while lo < n {
             let hi = (lo + TILE).min(n);
-            let flags = &mut flags[..hi - lo];
+            let flags = &mut s.flags[lo..hi];
             let (v, refr) = (&mut s.v[lo..hi], &mut s.refr[lo..hi]);
             let ie = i_ext.map(|ie| &ie[lo..hi]);
             let any = match rest_x.first_mut() {
@@ -435,14 +437,13 @@ impl Lif {
             avg: [self.ports[0].avg as f32, self.ports[1].avg as f32],
             e_rev: [e(0), e(1)],
         };
-        let mut flags = [0.0f32; TILE];
         let (in0, rest_in) = inputs.split_first_mut().expect("a port");
         let (x0, rest_x) = s.syn.split_first_mut().expect("a port");
         let x1 = &mut rest_x[0];
         let mut lo = 0;
         while lo < n {
             let hi = (lo + TILE).min(n);
-            let flags = &mut flags[..hi - lo];
+            let flags = &mut s.flags[lo..hi];
             let ie = i_ext.map(|ie| &ie[lo..hi]);
             let any = kernel2_cond(
                 &c,
