@@ -150,3 +150,47 @@ fn poisson_population_fires_at_its_rate() {
         );
     }
 }
+
+/// A step current applies from its time on: with `times = [5, 10]`, `amplitudes = [250, 0]`,
+/// v stays at E_L through the step ending at 5 ms, then follows the exact charging curve
+/// E_L + R I (1 − e^{−(t−5)/τ_m}) until 10 ms and relaxes afterwards; only the listed neuron
+/// receives it.
+#[test]
+fn step_current_applies_from_its_time_exactly() {
+    let text = r#"
+        [simulation]
+        duration = 20.0
+        [[populations]]
+        name = "n"
+        size = 2
+        model = "lif"
+        params = { tau_m = 10.0, C_m = 250.0, E_L = -70.0, V_th = 1000.0 }
+        [[inputs]]
+        kind = "step_current"
+        target = "n"
+        times = [5.0, 10.0]
+        amplitudes = [250.0, 0.0]
+        ids = [1]
+        [[monitors]]
+        kind = "state"
+        population = "n"
+        variables = ["v"]
+        ids = [0, 1]
+    "#;
+    let mut net = build(text);
+    run(&mut net);
+    let m = &net.monitors.state[0];
+    for (k, &step) in m.steps.iter().enumerate() {
+        let t = (step + 1) as f64 * 0.1;
+        let (v0, v1) = (m.data[0][2 * k], m.data[0][2 * k + 1]);
+        assert_eq!(v0, -70.0, "neuron 0 receives nothing");
+        let want = if t <= 5.0 + 1e-9 {
+            -70.0
+        } else if t <= 10.0 + 1e-9 {
+            -70.0 + 10.0 * (1.0 - (-(t - 5.0) / 10.0f64).exp())
+        } else {
+            -70.0 + 10.0 * (1.0 - (-0.5f64).exp()) * (-(t - 10.0) / 10.0f64).exp()
+        };
+        assert!((v1 - want).abs() < 1e-4, "t = {t}: v = {v1}, want {want}");
+    }
+}
