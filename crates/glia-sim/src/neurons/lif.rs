@@ -551,30 +551,20 @@ fn kernel2(
         &mut in1[..m],
         &mut flags[..m],
     );
-    match ie {
-        None => {
-            for i in 0..m {
-                let (a0, a1) = (x0[i], x1[i]);
-                let a = v[i] * c.p22 + c.bias * c.p20 + a0 * c.p21[0] + a1 * c.p21[1];
-                x0[i] = a0 * c.decay[0] + in0[i];
-                x1[i] = a1 * c.decay[1] + in1[i];
-                in0[i] = 0.0;
-                in1[i] = 0.0;
-                any |= fire(c, &mut v[i], &mut refr[i], &mut flags[i], a);
-            }
-        }
-        Some(ie) => {
-            let ie = &ie[..m];
-            for i in 0..m {
-                let (a0, a1) = (x0[i], x1[i]);
-                let a = v[i] * c.p22 + (c.bias + ie[i]) * c.p20 + a0 * c.p21[0] + a1 * c.p21[1];
-                x0[i] = a0 * c.decay[0] + in0[i];
-                x1[i] = a1 * c.decay[1] + in1[i];
-                in0[i] = 0.0;
-                in1[i] = 0.0;
-                any |= fire(c, &mut v[i], &mut refr[i], &mut flags[i], a);
-            }
-        }
+    let ie = ie.map(|ie| &ie[..m]);
+    for i in 0..m {
+        // The `match` is loop-invariant: the compiler unswitches it into two vectorised loops.
+        let drive = match ie {
+            Some(ie) => c.bias + ie[i],
+            None => c.bias,
+        };
+        let (a0, a1) = (x0[i], x1[i]);
+        let a = v[i] * c.p22 + drive * c.p20 + a0 * c.p21[0] + a1 * c.p21[1];
+        x0[i] = a0 * c.decay[0] + in0[i];
+        x1[i] = a1 * c.decay[1] + in1[i];
+        in0[i] = 0.0;
+        in1[i] = 0.0;
+        any |= fire(c, &mut v[i], &mut refr[i], &mut flags[i], a);
     }
     any
 }
