@@ -240,11 +240,24 @@ impl Lif {
     ) {
         let n = s.v.len();
         debug_assert!(inputs.len() == self.ports.len() && inputs.iter().all(|x| x.len() >= n));
-        if self.exact && matches!(self.ports.len(), 1 | 2) {
-            return self.exact_fused(s, inputs, i_ext, offset, spikes);
-        }
-        if self.ports.len() == 2 && self.ports.iter().all(|d| d.e_rev.is_some()) {
-            return self.cond_fused(s, inputs, i_ext, offset, spikes);
+        if matches!(self.ports.len(), 1 | 2) {
+            if self.exact {
+                let m = ExactMembrane {
+                    p22: self.p22 as f32,
+                    p20: self.p20 as f32,
+                    p21: self.per_port(|d| d.p21),
+                };
+                return self.fused(&m, s, inputs, i_ext, offset, spikes);
+            }
+            if self.ports.iter().all(|d| d.e_rev.is_some()) {
+                let m = CondMembrane {
+                    g_l: self.g_l as f32,
+                    hc: self.h_over_c as f32,
+                    avg: self.per_port(|d| d.avg),
+                    e_rev: self.per_port(|d| d.e_rev.map_or(0.0, |e| e - self.p.E_L)),
+                };
+                return self.fused(&m, s, inputs, i_ext, offset, spikes);
+            }
         }
         let mut acc = [0.0f32; TILE];
         let mut gsum = [0.0f32; TILE];
@@ -354,10 +367,20 @@ impl Lif {
         if k == 0 { self.p.E_L } else { 0.0 }
     }
 
-    /// The exact update with one or two current ports fused into one pass per neuron, so that
-    /// state is read and written once per step (the loop's speed limit is memory traffic).
-    fn exact_fused(
+    /// A per-port constant for the first two ports as f32 (0 for a missing second port).
+    fn per_port(&self, f: impl Fn(&PortDerived) -> f64) -> [f32; 2] {
+        [
+            f(&self.ports[0]) as f32,
+            self.ports.get(1).map_or(0.0, |d| f(d) as f32),
+        ]
+    }
+
+    /// The update with one or two ports fused into one pass per neuron, so that state is read
+    /// and written once per step (the loop's speed limit is memory traffic); `m` integrates
+    /// the membrane (exactly for current ports, see [`ExactMembrane`] and [`CondMembrane`]).
+    fn fused<M: Membrane>(
         &self,
+        m: &M,
         s: &mut LifState,
         inputs: &mut [&mut [f32]],
         i_ext: Option<&[f32]>,
@@ -365,21 +388,12 @@ impl Lif {
         spikes: &mut Vec<u32>,
     ) {
         let n = s.v.len();
-        let c = FusedConsts {
-            p22: self.p22 as f32,
-            p20: self.p20 as f32,
+        let f = Fire {
             bias: self.p.I_e as f32,
             v_th: (self.p.V_th - self.p.E_L) as f32,
             v_reset: (self.p.V_reset - self.p.E_L) as f32,
             ref_steps: self.ref_steps as f32,
-            p21: [
-                self.ports[0].p21 as f32,
-                self.ports.get(1).map_or(0.0, |d| d.p21 as f32),
-            ],
-            decay: [
-                self.ports[0].decay as f32,
-                self.ports.get(1).map_or(0.0, |d| d.decay as f32),
-            ],
+            decay: self.per_port(|d| d.decay),
         };
         let (in0, rest_in) = inputs.split_first_mut().expect("a port");
         let (x0, rest_x) = s.syn.split_first_mut().expect("a port");
@@ -390,9 +404,10 @@ impl Lif {
             let (v, refr) = (&mut s.v[lo..hi], &mut s.refr[lo..hi]);
             let ie = i_ext.map(|ie| &ie[lo..hi]);
             let any = match rest_x.first_mut() {
-                None => kernel1(&c, v, refr, &mut x0[lo..hi], &mut in0[lo..hi], ie, flags),
+                None => kernel1(&f, m, v, refr, &mut x0[lo..hi], &mut in0[lo..hi], ie, flags),
                 Some(x1) => kernel2(
-                    &c,
+                    &f,
+                    m,
                     v,
                     refr,
                     &mut x0[lo..hi],
@@ -403,59 +418,6 @@ impl Lif {
                     flags,
                 ),
             };
-            if any != 0 {
-                collect_spikes(flags, offset + lo as u32, spikes);
-            }
-            lo = hi;
-        }
-    }
-
-    /// The conductance update with two conductance ports fused into one pass per neuron.
-    fn cond_fused(
-        &self,
-        s: &mut LifState,
-        inputs: &mut [&mut [f32]],
-        i_ext: Option<&[f32]>,
-        offset: u32,
-        spikes: &mut Vec<u32>,
-    ) {
-        let n = s.v.len();
-        let e = |k: usize| (self.ports[k].e_rev.expect("conductance port") - self.p.E_L) as f32;
-        let c = CondConsts {
-            fire: FusedConsts {
-                p22: 0.0,
-                p20: 0.0,
-                bias: self.p.I_e as f32,
-                v_th: (self.p.V_th - self.p.E_L) as f32,
-                v_reset: (self.p.V_reset - self.p.E_L) as f32,
-                ref_steps: self.ref_steps as f32,
-                p21: [0.0; 2],
-                decay: [self.ports[0].decay as f32, self.ports[1].decay as f32],
-            },
-            g_l: self.g_l as f32,
-            hc: self.h_over_c as f32,
-            avg: [self.ports[0].avg as f32, self.ports[1].avg as f32],
-            e_rev: [e(0), e(1)],
-        };
-        let (in0, rest_in) = inputs.split_first_mut().expect("a port");
-        let (x0, rest_x) = s.syn.split_first_mut().expect("a port");
-        let x1 = &mut rest_x[0];
-        let mut lo = 0;
-        while lo < n {
-            let hi = (lo + TILE).min(n);
-            let flags = &mut s.flags[lo..hi];
-            let ie = i_ext.map(|ie| &ie[lo..hi]);
-            let any = kernel2_cond(
-                &c,
-                &mut s.v[lo..hi],
-                &mut s.refr[lo..hi],
-                &mut x0[lo..hi],
-                &mut x1[lo..hi],
-                &mut in0[lo..hi],
-                &mut rest_in[0][lo..hi],
-                ie,
-                flags,
-            );
             if any != 0 {
                 collect_spikes(flags, offset + lo as u32, spikes);
             }
@@ -476,97 +438,52 @@ impl Lif {
     }
 }
 
-/// Constants of the fused exact kernels (f32, potentials relative to `E_L`).
-struct FusedConsts {
-    p22: f32,
-    p20: f32,
+/// Constants of the threshold, reset, refractoriness and synaptic decay shared by the fused
+/// kernels (f32, potentials relative to `E_L`).
+struct Fire {
     bias: f32,
     v_th: f32,
     v_reset: f32,
     ref_steps: f32,
-    p21: [f32; 2],
     decay: [f32; 2],
 }
 
-/// Refractory clamp, threshold, reset and spike flag for one neuron given its integrated
-/// potential `a`.
-#[inline(always)]
-fn fire(c: &FusedConsts, v: &mut f32, refr: &mut f32, flag: &mut f32, a: f32) -> u32 {
-    let rf = *refr;
-    let vn = select(rf > 0.0, *v, a);
-    let spike = vn >= c.v_th;
-    *v = select(spike, c.v_reset, vn);
-    *refr = select(spike, c.ref_steps, select(rf >= 1.0, rf - 1.0, 0.0));
-    *flag = select(spike, 1.0, 0.0);
-    u32::from(spike)
+/// How a fused kernel integrates the membrane over one step, given `v` (relative to `E_L`),
+/// the synaptic variables of the (at most two) ports at the start of the step and the
+/// constant drive `I_e + I_ext` [pA].
+trait Membrane {
+    fn integrate(&self, v: f32, x0: f32, x1: f32, drive: f32) -> f32;
 }
 
-/// Fused exact step, one current port (separate slice arguments, so the compiler knows they do
-/// not alias and vectorises).
-#[inline(never)]
-fn kernel1(
-    c: &FusedConsts,
-    v: &mut [f32],
-    refr: &mut [f32],
-    x0: &mut [f32],
-    in0: &mut [f32],
-    ie: Option<&[f32]>,
-    flags: &mut [f32],
-) -> u32 {
-    let mut any = 0;
-    let m = v.len();
-    let (refr, x0, in0, flags) = (&mut refr[..m], &mut x0[..m], &mut in0[..m], &mut flags[..m]);
-    let drive = |i: usize| ie.map_or(c.bias, |ie| c.bias + ie[i]);
-    for i in 0..m {
-        let x = x0[i];
-        let a = v[i] * c.p22 + drive(i) * c.p20 + x * c.p21[0];
-        x0[i] = x * c.decay[0] + in0[i];
-        in0[i] = 0.0;
-        any |= fire(c, &mut v[i], &mut refr[i], &mut flags[i], a);
-    }
-    any
+/// Current ports: the exact propagator.
+struct ExactMembrane {
+    p22: f32,
+    p20: f32,
+    p21: [f32; 2],
 }
 
-/// Fused exact step, two current ports.
-#[inline(never)]
-#[allow(clippy::too_many_arguments)]
-fn kernel2(
-    c: &FusedConsts,
-    v: &mut [f32],
-    refr: &mut [f32],
-    x0: &mut [f32],
-    x1: &mut [f32],
-    in0: &mut [f32],
-    in1: &mut [f32],
-    ie: Option<&[f32]>,
-    flags: &mut [f32],
-) -> u32 {
-    let mut any = 0;
-    let m = v.len();
-    let (refr, x0, x1, in0, in1, flags) = (
-        &mut refr[..m],
-        &mut x0[..m],
-        &mut x1[..m],
-        &mut in0[..m],
-        &mut in1[..m],
-        &mut flags[..m],
-    );
-    let ie = ie.map(|ie| &ie[..m]);
-    for i in 0..m {
-        // The `match` is loop-invariant: the compiler unswitches it into two vectorised loops.
-        let drive = match ie {
-            Some(ie) => c.bias + ie[i],
-            None => c.bias,
-        };
-        let (a0, a1) = (x0[i], x1[i]);
-        let a = v[i] * c.p22 + drive * c.p20 + a0 * c.p21[0] + a1 * c.p21[1];
-        x0[i] = a0 * c.decay[0] + in0[i];
-        x1[i] = a1 * c.decay[1] + in1[i];
-        in0[i] = 0.0;
-        in1[i] = 0.0;
-        any |= fire(c, &mut v[i], &mut refr[i], &mut flags[i], a);
+impl Membrane for ExactMembrane {
+    #[inline(always)]
+    fn integrate(&self, v: f32, x0: f32, x1: f32, drive: f32) -> f32 {
+        v * self.p22 + drive * self.p20 + x0 * self.p21[0] + x1 * self.p21[1]
     }
-    any
+}
+
+/// Conductance ports: exponential Euler on step-averaged conductances ([`relax`]).
+struct CondMembrane {
+    g_l: f32,
+    hc: f32,
+    avg: [f32; 2],
+    e_rev: [f32; 2],
+}
+
+impl Membrane for CondMembrane {
+    #[inline(always)]
+    fn integrate(&self, v: f32, x0: f32, x1: f32, drive: f32) -> f32 {
+        let (g0, g1) = (x0 * self.avg[0], x1 * self.avg[1]);
+        let num = drive + g0 * self.e_rev[0] + g1 * self.e_rev[1];
+        relax(v, num, self.g_l + g0 + g1, self.hc)
+    }
 }
 
 /// One exponential-Euler step of `C dv/dt = num − G v` (potentials relative to `E_L`):
@@ -586,20 +503,63 @@ fn relax(v: f32, num: f32, g: f32, hc: f32) -> f32 {
     (hc * num).mul_add(s, v) / t
 }
 
-/// Constants of the fused conductance kernel.
-struct CondConsts {
-    fire: FusedConsts,
-    g_l: f32,
-    hc: f32,
-    avg: [f32; 2],
-    e_rev: [f32; 2],
+/// Refractory clamp, threshold, reset and spike flag for one neuron given its integrated
+/// potential `a`.
+#[inline(always)]
+fn fire(c: &Fire, v: &mut f32, refr: &mut f32, flag: &mut f32, a: f32) -> u32 {
+    let rf = *refr;
+    let vn = select(rf > 0.0, *v, a);
+    let spike = vn >= c.v_th;
+    *v = select(spike, c.v_reset, vn);
+    *refr = select(spike, c.ref_steps, select(rf >= 1.0, rf - 1.0, 0.0));
+    *flag = select(spike, 1.0, 0.0);
+    u32::from(spike)
 }
 
-/// Fused conductance step (exponential Euler on step-averaged conductances), two ports.
+/// The drive `I_e + I_ext` of neuron `i`. Loop-invariant in `ie`, so the compiler unswitches
+/// the kernels' loops on it and vectorises both.
+#[inline(always)]
+fn drive(f: &Fire, ie: Option<&[f32]>, i: usize) -> f32 {
+    match ie {
+        Some(ie) => f.bias + ie[i],
+        None => f.bias,
+    }
+}
+
+/// Fused step, one port (separate slice arguments, so the compiler knows they do not alias
+/// and vectorises).
 #[inline(never)]
 #[allow(clippy::too_many_arguments)]
-fn kernel2_cond(
-    c: &CondConsts,
+fn kernel1<M: Membrane>(
+    f: &Fire,
+    mem: &M,
+    v: &mut [f32],
+    refr: &mut [f32],
+    x0: &mut [f32],
+    in0: &mut [f32],
+    ie: Option<&[f32]>,
+    flags: &mut [f32],
+) -> u32 {
+    let mut any = 0;
+    let m = v.len();
+    let (refr, x0, in0, flags) = (&mut refr[..m], &mut x0[..m], &mut in0[..m], &mut flags[..m]);
+    let ie = ie.map(|ie| &ie[..m]);
+    for i in 0..m {
+        let a0 = x0[i];
+        let a = mem.integrate(v[i], a0, 0.0, drive(f, ie, i));
+        x0[i] = a0 * f.decay[0] + in0[i];
+        in0[i] = 0.0;
+        any |= fire(f, &mut v[i], &mut refr[i], &mut flags[i], a);
+    }
+    any
+}
+
+/// Fused step, two ports.
+#[inline(never)]
+#[allow(clippy::too_many_arguments)]
+fn kernel2<M: Membrane>(
+    f: &Fire,
+    mem: &M,
     v: &mut [f32],
     refr: &mut [f32],
     x0: &mut [f32],
@@ -620,22 +580,14 @@ fn kernel2_cond(
         &mut flags[..m],
     );
     let ie = ie.map(|ie| &ie[..m]);
-    let d = &c.fire.decay;
     for i in 0..m {
         let (a0, a1) = (x0[i], x1[i]);
-        let (g0, g1) = (a0 * c.avg[0], a1 * c.avg[1]);
-        let g = c.g_l + g0 + g1;
-        let drive = match ie {
-            Some(ie) => c.fire.bias + ie[i],
-            None => c.fire.bias,
-        };
-        let num = drive + g0 * c.e_rev[0] + g1 * c.e_rev[1];
-        let a = relax(v[i], num, g, c.hc);
-        x0[i] = a0 * d[0] + in0[i];
-        x1[i] = a1 * d[1] + in1[i];
+        let a = mem.integrate(v[i], a0, a1, drive(f, ie, i));
+        x0[i] = a0 * f.decay[0] + in0[i];
+        x1[i] = a1 * f.decay[1] + in1[i];
         in0[i] = 0.0;
         in1[i] = 0.0;
-        any |= fire(&c.fire, &mut v[i], &mut refr[i], &mut flags[i], a);
+        any |= fire(f, &mut v[i], &mut refr[i], &mut flags[i], a);
     }
     any
 }
