@@ -161,7 +161,7 @@ fn build_in_pool(model: &Model) -> Result<Network, ModelError> {
                 });
             }
             InputKind::Current { ids, changes } => {
-                if !matches!(pop.model, NeuronModel::Lif(_)) {
+                if matches!(pop.model, NeuronModel::Poisson(_) | NeuronModel::Generator) {
                     return Err(ModelError::invalid(
                         format!("{}.target", inp.path),
                         format!(

@@ -481,7 +481,7 @@ impl Network {
                 let offset = pop.model.var_offset(var);
                 for &id in &m.ids {
                     let (b, o) = StateRecorder::locate(id);
-                    m.data[k].push(f64::from(blocks[b].state.var(var)[o]) + offset);
+                    m.data[k].push(f64::from(pop.model.var(&blocks[b].state, var)[o]) + offset);
                 }
             }
         }
@@ -501,7 +501,7 @@ impl Network {
             self.blocks[p.blocks.clone()]
                 .iter()
                 .flat_map(|b| {
-                    b.state.var(k)[..b.len]
+                    p.model.var(&b.state, k)[..b.len]
                         .iter()
                         .map(move |&x| f64::from(x) + offset)
                 })
@@ -736,15 +736,17 @@ fn update_block(pop: &PopInfo, b: &mut Block, inputs: &mut [&mut [f32]], s: u64,
             d.apply(seed, s, b.start, &mut inputs[d.port][..n]);
         }
     }
-    match (&pop.model, &mut b.state) {
-        (Model::Lif(m), BlockState::Lif(st)) => {
-            let i_ext = (!b.i_ext.is_empty()).then_some(&b.i_ext[..]);
-            m.update(st, inputs, i_ext, b.start as u32, &mut b.spikes)
-        }
-        (Model::Poisson(m), _) => m.update(seed, s, b.start as u32, n, &mut b.spikes),
-        (Model::Generator, BlockState::Generator(g)) => g.update(s, &mut b.spikes),
-        _ => unreachable!("block state does not match its population's model"),
-    }
+    let i_ext = (!b.i_ext.is_empty()).then_some(&b.i_ext[..]);
+    pop.model.update(
+        &mut b.state,
+        inputs,
+        i_ext,
+        b.start as u32,
+        n,
+        s,
+        seed,
+        &mut b.spikes,
+    );
 }
 
 const _: () = assert!(BLOCK == 1 << BLOCK_SHIFT);

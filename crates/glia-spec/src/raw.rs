@@ -89,11 +89,11 @@ pub struct PortSpecRaw {
     /// `"current"` (weights in pA) or `"conductance"` (weights in nS). Default current.
     #[serde(default = "default_port_type", rename = "type")]
     pub kind: String,
-    /// Synaptic kernel; `"exp"`.
+    /// Synaptic kernel: `"exp"` (default), `"alpha"` or `"delta"`.
     #[serde(default = "default_kernel")]
     pub kernel: String,
-    /// Synaptic time constant \[ms\].
-    pub tau_syn: f64,
+    /// Synaptic time constant \[ms\] (`exp` and `alpha`; none for `delta`).
+    pub tau_syn: Option<f64>,
     /// Reversal potential \[mV\]; conductance ports only.
     #[serde(rename = "E_rev")]
     pub e_rev: Option<f64>,

@@ -75,6 +75,17 @@ pub enum SynapseKind {
     },
 }
 
+/// The time course of a port's response to one spike of weight `w`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kernel {
+    /// `w·e^{−t/τ}`.
+    Exp,
+    /// `w·(t/τ)·e^{1−t/τ}`: rises to its peak `w` at `t = τ`.
+    Alpha,
+    /// Instantaneous: the membrane potential jumps by `w` \[mV\] (current ports only).
+    Delta,
+}
+
 /// A receptor port.
 #[derive(Clone, Debug, PartialEq)]
 pub struct PortSpec {
@@ -82,8 +93,32 @@ pub struct PortSpec {
     pub name: String,
     /// Current or conductance.
     pub kind: SynapseKind,
-    /// Decay time constant \[ms\].
+    /// Time course.
+    pub kernel: Kernel,
+    /// Time constant \[ms\] (unused, 0, for [`Kernel::Delta`]).
     pub tau_syn: f64,
+}
+
+impl PortSpec {
+    /// A current port with an exponential kernel.
+    pub fn current_exp(name: &str, tau_syn: f64) -> Self {
+        Self {
+            name: name.into(),
+            kind: SynapseKind::Current,
+            kernel: Kernel::Exp,
+            tau_syn,
+        }
+    }
+
+    /// A conductance port with an exponential kernel.
+    pub fn conductance_exp(name: &str, tau_syn: f64, e_rev: f64) -> Self {
+        Self {
+            name: name.into(),
+            kind: SynapseKind::Conductance { e_rev },
+            kernel: Kernel::Exp,
+            tau_syn,
+        }
+    }
 }
 
 /// A validated input.
@@ -836,11 +871,37 @@ fn population(p: &PopulationSpec, path: &str, base_dir: &Path) -> Result<Populat
     let mut ports = Vec::new();
     for (name, port) in &p.ports {
         let pp = format!("{path}.ports.{name}");
-        let tau_syn = positive(port.tau_syn, &format!("{pp}.tau_syn"), "ms")?;
-        if port.kernel != "exp" {
+        let kernel = match port.kernel.as_str() {
+            "exp" => Kernel::Exp,
+            "alpha" => Kernel::Alpha,
+            "delta" => Kernel::Delta,
+            other => {
+                return Err(ModelError::invalid(
+                    format!("{pp}.kernel"),
+                    format!("unknown kernel \"{other}\"; expected \"exp\", \"alpha\" or \"delta\""),
+                ));
+            }
+        };
+        let tau_syn = match (kernel, port.tau_syn) {
+            (Kernel::Delta, None) => 0.0,
+            (Kernel::Delta, Some(_)) => {
+                return Err(ModelError::invalid(
+                    format!("{pp}.tau_syn"),
+                    "a delta port has no time constant (remove tau_syn, or use kernel = \"exp\")",
+                ));
+            }
+            (_, Some(t)) => positive(t, &format!("{pp}.tau_syn"), "ms")?,
+            (_, None) => {
+                return Err(ModelError::invalid(
+                    format!("{pp}.tau_syn"),
+                    format!("missing (the {} kernel's time constant in ms)", port.kernel),
+                ));
+            }
+        };
+        if kernel == Kernel::Delta && port.kind != "current" {
             return Err(ModelError::invalid(
-                format!("{pp}.kernel"),
-                format!("unknown kernel \"{}\"; expected \"exp\"", port.kernel),
+                format!("{pp}.type"),
+                "a delta port is a current port (weights are jumps of the membrane potential in mV)",
             ));
         }
         let kind = match (port.kind.as_str(), port.e_rev) {
@@ -876,6 +937,7 @@ fn population(p: &PopulationSpec, path: &str, base_dir: &Path) -> Result<Populat
         ports.push(PortSpec {
             name: name.clone(),
             kind,
+            kernel,
             tau_syn,
         });
     }

@@ -12,63 +12,223 @@
 pub mod generator;
 pub mod lif;
 pub mod poisson;
+pub mod ports;
 
 use crate::BLOCK;
 use glia_core::{CounterRng, Purpose};
-use glia_spec::{ModelError, Population, PortSpec, SynapseKind, Values, values};
+use glia_spec::{ModelError, Population, PortSpec, Values, values};
 use serde::de::DeserializeOwned;
 use std::path::Path;
 
 /// Known model names.
 pub const MODELS: &[&str] = &["lif", "poisson", "spike_generator"];
 
-/// A population's model with its derived constants (shared by its blocks).
-#[derive(Clone, Debug)]
-pub enum Model {
-    /// Leaky integrate-and-fire.
-    Lif(lif::Lif),
-    /// Poisson source.
-    Poisson(poisson::PoissonSource),
-    /// Spike generator.
-    Generator,
-}
+/// A neuron model's runtime form: its parameters and derived constants (shared by the blocks of
+/// a population) and the per-block state it advances.
+pub trait Neuron: Clone + std::fmt::Debug + Send + Sync {
+    /// State of one block of up to [`BLOCK`] neurons (struct of arrays).
+    type State: Clone + std::fmt::Debug + Send + Sync;
 
-/// The state of one block.
-#[derive(Clone, Debug)]
-pub enum BlockState {
-    /// LIF state.
-    Lif(lif::LifState),
-    /// Poisson sources have no state.
-    Poisson,
-    /// Generator events.
-    Generator(generator::GeneratorState),
-}
+    /// Whether the model sends graded values ([`Neuron::output`]) instead of spikes.
+    const GRADED: bool = false;
 
-impl Model {
-    /// What to add to stored state variable `k` to get its physical value.
-    pub fn var_offset(&self, k: usize) -> f64 {
-        match self {
-            Model::Lif(m) => m.var_offset(k),
-            _ => 0.0,
-        }
-    }
-}
+    /// Advance a block by one step. `inputs` holds, per receptor port, this step's ring-buffer
+    /// row for the block (at least the block's length), which the model consumes (adds to its
+    /// synaptic variables) and clears; `i_ext` is the external current per neuron (`None`:
+    /// zero); the indices of neurons that spike, plus `offset`, are appended to `spikes`.
+    fn update(
+        &self,
+        s: &mut Self::State,
+        inputs: &mut [&mut [f32]],
+        i_ext: Option<&[f32]>,
+        offset: u32,
+        spikes: &mut Vec<u32>,
+    );
 
-impl BlockState {
-    /// State variable `k` (index into the model's variable list).
-    pub fn var(&self, k: usize) -> &[f32] {
-        match self {
-            BlockState::Lif(s) => s.var(k),
-            _ => &[],
-        }
-    }
+    /// State variable `k` (in the order of the population's variable names).
+    fn var<'a>(&self, s: &'a Self::State, k: usize) -> &'a [f32];
 
     /// Mutable state variable `k`.
-    pub fn var_mut(&mut self, k: usize) -> &mut [f32] {
-        match self {
-            BlockState::Lif(s) => s.var_mut(k),
-            _ => &mut [],
+    fn var_mut<'a>(&self, s: &'a mut Self::State, k: usize) -> &'a mut [f32];
+
+    /// What to add to stored state variable `k` to get its physical value.
+    fn var_offset(&self, _k: usize) -> f64 {
+        0.0
+    }
+
+    /// For graded (rate) units: the value each neuron sends along its outgoing projections
+    /// every step, multiplied by the synaptic weight. `None` for spiking models.
+    fn output<'a>(&self, _s: &'a Self::State) -> Option<&'a [f32]> {
+        None
+    }
+}
+
+/// Declares the models with state (each a [`Neuron`]) next to the two spike sources, and
+/// generates the [`Model`] and [`BlockState`] enums with their static dispatch (one `match` per
+/// block and step).
+macro_rules! registry {
+    ($($(#[$doc:meta])* $variant:ident($ty:ty)),* $(,)?) => {
+        /// A population's model with its derived constants (shared by its blocks).
+        #[derive(Clone, Debug)]
+        pub enum Model {
+            /// Poisson source.
+            Poisson(poisson::PoissonSource),
+            /// Spike generator.
+            Generator,
+            $($(#[$doc])* $variant($ty),)*
         }
+
+        /// The state of one block.
+        #[derive(Clone, Debug)]
+        pub enum BlockState {
+            /// Poisson sources have no state.
+            Poisson,
+            /// Generator events.
+            Generator(generator::GeneratorState),
+            $($(#[$doc])* $variant(<$ty as Neuron>::State),)*
+        }
+
+        impl Model {
+            /// What to add to stored state variable `k` to get its physical value.
+            pub fn var_offset(&self, k: usize) -> f64 {
+                match self {
+                    $(Model::$variant(m) => m.var_offset(k),)*
+                    _ => 0.0,
+                }
+            }
+
+            /// State variable `k` of a block.
+            pub fn var<'a>(&self, st: &'a BlockState, k: usize) -> &'a [f32] {
+                match (self, st) {
+                    $((Model::$variant(m), BlockState::$variant(st)) => m.var(st, k),)*
+                    _ => &[],
+                }
+            }
+
+            /// Mutable state variable `k` of a block.
+            pub fn var_mut<'a>(&self, st: &'a mut BlockState, k: usize) -> &'a mut [f32] {
+                match (self, st) {
+                    $((Model::$variant(m), BlockState::$variant(st)) => m.var_mut(st, k),)*
+                    _ => &mut [],
+                }
+            }
+
+            /// Graded output of a block (rate units), see [`Neuron::output`].
+            pub fn output<'a>(&self, st: &'a BlockState) -> Option<&'a [f32]> {
+                match (self, st) {
+                    $((Model::$variant(m), BlockState::$variant(st)) => m.output(st),)*
+                    _ => None,
+                }
+            }
+
+            /// Whether the model sends graded values instead of spikes.
+            pub fn is_graded(&self) -> bool {
+                match self {
+                    $(Model::$variant(_) => <$ty as Neuron>::GRADED,)*
+                    _ => false,
+                }
+            }
+
+            /// Advance one block of `n` neurons starting at neuron `offset` by one step `s`.
+            #[allow(clippy::too_many_arguments)]
+            pub fn update(
+                &self,
+                st: &mut BlockState,
+                inputs: &mut [&mut [f32]],
+                i_ext: Option<&[f32]>,
+                offset: u32,
+                n: usize,
+                s: u64,
+                seed: u64,
+                spikes: &mut Vec<u32>,
+            ) {
+                match (self, st) {
+                    (Model::Poisson(m), _) => m.update(seed, s, offset, n, spikes),
+                    (Model::Generator, BlockState::Generator(g)) => g.update(s, spikes),
+                    $((Model::$variant(m), BlockState::$variant(st)) => {
+                        m.update(st, inputs, i_ext, offset, spikes)
+                    })*
+                    _ => unreachable!("block state does not match its population's model"),
+                }
+            }
+        }
+    };
+}
+
+registry! {
+    /// Leaky integrate-and-fire.
+    Lif(lif::Lif),
+}
+
+/// What a model's lowering gets: the validated population and the run's constants.
+pub struct LowerCtx<'a> {
+    /// The population.
+    pub pop: &'a Population,
+    /// Its index (stream id).
+    pub id: u32,
+    /// Master seed.
+    pub seed: u64,
+    /// Time step \[ms\].
+    pub dt: f64,
+    /// Steps in the run.
+    pub steps: u64,
+    /// Directory that relative file paths are resolved against.
+    pub base_dir: &'a Path,
+}
+
+impl LowerCtx<'_> {
+    /// The population's `params` table deserialised into `T`, errors naming the field.
+    pub fn params<T: DeserializeOwned>(&self) -> Result<T, ModelError> {
+        params(self.pop)
+    }
+
+    /// `populations[i].params.NAME`, for messages.
+    pub fn path(&self, name: &str) -> String {
+        format!("{}.params.{name}", self.pop.path)
+    }
+
+    /// The population's ports, or `default` when none are written.
+    pub fn ports_or(&self, default: &[PortSpec]) -> Vec<PortSpec> {
+        if self.pop.ports.is_empty() {
+            default.to_vec()
+        } else {
+            self.pop.ports.clone()
+        }
+    }
+
+    /// A per-neuron parameter given as a number, an array (inline or file) or a distribution
+    /// (see the model format), evaluated for every neuron from the population's own streams;
+    /// `param` numbers the parameter within the model (so that different parameters draw
+    /// independent values). Non-finite values are an error naming the field.
+    pub fn per_neuron(
+        &self,
+        value: &toml::Value,
+        name: &str,
+        param: u32,
+    ) -> Result<Vec<f64>, ModelError> {
+        let path = self.path(name);
+        let v = values::parse(value, &path, self.pop.size, self.base_dir)?;
+        let mut out = vec![0.0; self.pop.size];
+        fill(
+            &v,
+            &mut out,
+            self.seed,
+            Purpose::Parameter,
+            self.id | ((param + 1) << 20),
+            0,
+        );
+        if let Some((i, x)) = out.iter().enumerate().find(|(_, x)| !x.is_finite()) {
+            return Err(ModelError::invalid(
+                path,
+                format!("must be finite, got {x} for neuron {i}"),
+            ));
+        }
+        Ok(out)
+    }
+
+    /// Sizes of the population's blocks.
+    pub fn blocks(&self) -> impl Iterator<Item = (usize, usize)> + use<> {
+        block_sizes(self.pop.size)
     }
 }
 
@@ -122,30 +282,29 @@ pub fn lower(
     steps: u64,
     base_dir: &Path,
 ) -> Result<Lowered, ModelError> {
+    let ctx = LowerCtx {
+        pop,
+        id,
+        seed,
+        dt,
+        steps,
+        base_dir,
+    };
+    // New models lower from `ctx`: `"name" => name::lower(&ctx)?,`.
+    let _ = &ctx;
     let mut lowered = match pop.model.as_str() {
         "lif" => {
             let mut p: lif::LifParams = params(pop)?;
             p.check(&format!("{}.params", pop.path))?;
             let ports = if pop.ports.is_empty() {
-                ["exc", "inh"]
-                    .iter()
-                    .map(|n| PortSpec {
-                        name: (*n).to_string(),
-                        kind: SynapseKind::Current,
-                        tau_syn: 2.0,
-                    })
-                    .collect()
+                vec![
+                    PortSpec::current_exp("exc", 2.0),
+                    PortSpec::current_exp("inh", 2.0),
+                ]
             } else {
                 pop.ports.clone()
             };
-            let model = lif::Lif::new(
-                p,
-                &ports
-                    .iter()
-                    .map(|p| (p.kind, p.tau_syn))
-                    .collect::<Vec<_>>(),
-                dt,
-            );
+            let model = lif::Lif::new(p, &ports, dt);
             let names: Vec<String> = ports.iter().map(|p| p.name.clone()).collect();
             let variables = model.variables(&names);
             let blocks = block_sizes(pop.size)
@@ -264,7 +423,7 @@ pub fn lower(
         );
         let offset = lowered.model.var_offset(k);
         for (b, (start, n)) in block_sizes(pop.size).enumerate() {
-            for (dst, &src) in lowered.blocks[b].var_mut(k)[..n]
+            for (dst, &src) in lowered.model.var_mut(&mut lowered.blocks[b], k)[..n]
                 .iter_mut()
                 .zip(&all[start..start + n])
             {
