@@ -1,4 +1,4 @@
-"""Brian2 definitions of glia's three reference networks: CUBA, COBA and Brunel.
+"""Brian2 definitions of glia's reference networks: CUBA, COBA, COBAHH and Brunel.
 
 Each network is written in glia's terms (membrane capacitance, currents in pA,
 conductances in nS) so that weights and state variables carry over to glia
@@ -37,6 +37,14 @@ Networks:
   which also decays the conductances by ``1 - dt/tau`` per step). The example
   measures voltages relative to E_L = -60 mV and conductances in units of g_L;
   here they are absolute (mV, nS).
+* COBAHH, benchmark 3 (Brian2 example ``COBAHH.py``): Hodgkin-Huxley neurons
+  with Traub-Miles channels and the COBA synapses, integrated with
+  exponential Euler as in the example. Whole-cell values for the example's
+  area of 20000 um^2: C_m = 200 pF, g_L = 10 nS, g_Na = 20 uS, g_K = 6 uS.
+  Spikes are upward crossings of -20 mV: threshold ``v > V_spike`` with
+  ``refractory='v > V_spike'`` (the example uses a 3 ms refractory period
+  instead; the two agree unless v crosses -20 mV twice within 3 ms), no reset.
+  Initial state as in the example: v, g_exc and g_inh Gaussian, m = h = n = 0.
 * Brunel (2000) sparse balanced network with exponential PSCs (tau_syn 0.5 ms),
   fixed in-degree with multapses, and independent Poisson drive per neuron
   (Brian2 ``PoissonInput``).
@@ -93,6 +101,33 @@ COBA_DELAY = 0.1 * ms                # Brian2 example: 0
 COBA_V0_MEAN, COBA_V0_STD = COBA_E_L - 5 * mV, 5 * mV
 COBA_GE0_MEAN, COBA_GE0_STD = 4 * COBA_G_L, 1.5 * COBA_G_L
 COBA_GI0_MEAN, COBA_GI0_STD = 20 * COBA_G_L, 12 * COBA_G_L
+
+# --- COBAHH (benchmark 3) ----------------------------------------------------
+COBAHH_N_EXC = 3200
+COBAHH_N_INH = 800
+COBAHH_P = 0.02
+COBAHH_AREA_CM2 = 20000e-8           # 20000 um^2
+COBAHH_C_M = 200 * pF                # 1 uF/cm^2
+COBAHH_G_L = 10 * nS                 # 5e-5 S/cm^2
+COBAHH_G_NA = 20000 * nS             # 100 mS/cm^2
+COBAHH_G_K = 6000 * nS               # 30 mS/cm^2
+COBAHH_E_L = -60 * mV
+COBAHH_E_NA = 50 * mV
+COBAHH_E_K = -90 * mV
+COBAHH_V_T = -63 * mV
+COBAHH_V_SPIKE = -20 * mV
+COBAHH_TAU_EXC = 5 * ms
+COBAHH_TAU_INH = 10 * ms
+COBAHH_E_EXC = 0 * mV
+COBAHH_E_INH = -80 * mV
+COBAHH_W_EXC = 6 * nS
+COBAHH_W_INH = 67 * nS
+COBAHH_DELAY = 0.1 * ms              # Brian2 example: 0
+# Initial state of COBAHH.py: v = E_L + (randn*5 - 5) mV, g_exc = (randn*1.5 + 4)*10 nS,
+# g_inh = (randn*12 + 20)*10 nS; m, h, n start at 0 (Brian2's default).
+COBAHH_V0_MEAN, COBAHH_V0_STD = COBAHH_E_L - 5 * mV, 5 * mV
+COBAHH_GE0_MEAN, COBAHH_GE0_STD = 40 * nS, 15 * nS
+COBAHH_GI0_MEAN, COBAHH_GI0_STD = 200 * nS, 120 * nS
 
 # --- Brunel (2000), exponential PSCs ------------------------------------------
 BRUNEL_ORDER = 2500                  # N_E = 4 * order, N_I = order
@@ -252,6 +287,21 @@ def coba_instance(seed: int) -> Instance:
     return inst
 
 
+def cobahh_instance(seed: int) -> Instance:
+    """COBAHH connectivity and the initial state of Brian2's COBAHH.py (gates at 0)."""
+    inst, rng = _ei_instance("cobahh", seed, COBAHH_N_EXC, COBAHH_N_INH, COBAHH_P,
+                             float(COBAHH_W_EXC / nS), float(COBAHH_W_INH / nS), COBAHH_DELAY,
+                             "nS")
+    for pop, n in inst.sizes.items():
+        inst.initial[pop] = {
+            "v": rng.normal(float(COBAHH_V0_MEAN / mV), float(COBAHH_V0_STD / mV), n),
+            "g_exc": rng.normal(float(COBAHH_GE0_MEAN / nS), float(COBAHH_GE0_STD / nS), n),
+            "g_inh": rng.normal(float(COBAHH_GI0_MEAN / nS), float(COBAHH_GI0_STD / nS), n),
+            "m": np.zeros(n), "h": np.zeros(n), "n": np.zeros(n),
+        }
+    return inst
+
+
 def brunel_instance(seed: int, order: int = BRUNEL_ORDER) -> Instance:
     """Brunel connectivity (in-degrees C_E and C_I whatever the order) and v uniform in [E_L, V_th)."""
     rng = np.random.default_rng(seed)
@@ -271,20 +321,23 @@ def brunel_instance(seed: int, order: int = BRUNEL_ORDER) -> Instance:
 
 
 def _build(inst: Instance, eqs: str, method: str, v_th, v_reset, t_ref, targets: dict,
-           delay, namespace: dict) -> Model:
+           delay, namespace: dict, threshold: str = "v >= V_th",
+           reset: str | None = "v = V_reset") -> Model:
     """NeuronGroup + one Synapses object per source population (the Brian2 examples' layout).
 
     ``targets[pop]`` is the variable a spike of population ``pop`` increments by
     its constant weight (the weight is a constant in ``on_pre``, as in the examples).
+    ``t_ref`` is a time or a refractoriness condition (a string).
     """
     b2.defaultclock.dt = DT
-    group = b2.NeuronGroup(inst.n_total, eqs, threshold="v >= V_th", reset="v = V_reset",
+    group = b2.NeuronGroup(inst.n_total, eqs, threshold=threshold, reset=reset,
                            refractory=t_ref, method=method,
-                           namespace=dict(namespace, V_th=v_th, V_reset=v_reset))
+                           namespace=dict(namespace, V_th=v_th,
+                                          **({} if v_reset is None else {"V_reset": v_reset})))
     for pop in inst.sizes:
         sub = slice(inst.offset(pop), inst.offset(pop) + inst.sizes[pop])
         for var, values in inst.initial[pop].items():
-            unit = {"v": mV, "g": nS, "I": pA}[var[0]]
+            unit = {"v": mV, "g": nS, "I": pA}.get(var[0], 1)
             getattr(group, var)[sub] = values * unit
     synapses = []
     for src in inst.sizes:
@@ -329,6 +382,32 @@ def build_coba(seed: int) -> Model:
                   {"exc": "g_exc", "inh": "g_inh"}, COBA_DELAY, ns)
 
 
+def build_cobahh(seed: int) -> Model:
+    """COBAHH in Brian2 (exponential Euler, as in the example)."""
+    eqs = """
+    dv/dt = (g_L * (E_L - v) + g_exc * (E_exc - v) + g_inh * (E_inh - v)
+             - g_Na * m**3 * h * (v - E_Na) - g_K * n**4 * (v - E_K)) / C_m : volt
+    dm/dt = alpha_m * (1 - m) - beta_m * m : 1
+    dn/dt = alpha_n * (1 - n) - beta_n * n : 1
+    dh/dt = alpha_h * (1 - h) - beta_h * h : 1
+    dg_exc/dt = -g_exc / tau_exc : siemens
+    dg_inh/dt = -g_inh / tau_inh : siemens
+    alpha_m = 0.32 * (mV**-1) * 4 * mV / exprel((13 * mV - v + V_T) / (4 * mV)) / ms : Hz
+    beta_m = 0.28 * (mV**-1) * 5 * mV / exprel((v - V_T - 40 * mV) / (5 * mV)) / ms : Hz
+    alpha_h = 0.128 * exp((17 * mV - v + V_T) / (18 * mV)) / ms : Hz
+    beta_h = 4. / (1 + exp((40 * mV - v + V_T) / (5 * mV))) / ms : Hz
+    alpha_n = 0.032 * (mV**-1) * 5 * mV / exprel((15 * mV - v + V_T) / (5 * mV)) / ms : Hz
+    beta_n = .5 * exp((10 * mV - v + V_T) / (40 * mV)) / ms : Hz
+    """
+    ns = dict(g_L=COBAHH_G_L, E_L=COBAHH_E_L, g_Na=COBAHH_G_NA, E_Na=COBAHH_E_NA,
+              g_K=COBAHH_G_K, E_K=COBAHH_E_K, V_T=COBAHH_V_T, C_m=COBAHH_C_M,
+              E_exc=COBAHH_E_EXC, E_inh=COBAHH_E_INH, tau_exc=COBAHH_TAU_EXC,
+              tau_inh=COBAHH_TAU_INH, V_spike=COBAHH_V_SPIKE)
+    return _build(cobahh_instance(seed), eqs, "exponential_euler", COBAHH_V_SPIKE, None,
+                  "v > V_spike", {"exc": "g_exc", "inh": "g_inh"}, COBAHH_DELAY, ns,
+                  threshold="v > V_spike", reset=None)
+
+
 def build_brunel(seed: int, order: int = BRUNEL_ORDER) -> Model:
     """Brunel network in Brian2 with one PoissonInput of C_E sources at eta*nu_th per neuron.
 
@@ -350,11 +429,12 @@ def build_brunel(seed: int, order: int = BRUNEL_ORDER) -> Model:
     return model
 
 
-BUILDERS = {"cuba": build_cuba, "coba": build_coba, "brunel": build_brunel}
+BUILDERS = {"cuba": build_cuba, "coba": build_coba, "cobahh": build_cobahh,
+            "brunel": build_brunel}
 
 
 def build(net: str, seed: int, order: int = BRUNEL_ORDER) -> Model:
-    """Build network ``net`` ('cuba', 'coba' or 'brunel'); ``order`` applies to Brunel only."""
+    """Build network ``net`` ('cuba', 'coba', 'cobahh' or 'brunel'); ``order`` applies to Brunel only."""
     if net == "brunel":
         return build_brunel(seed, order)
     return BUILDERS[net](seed)

@@ -75,6 +75,7 @@ enum Command {
 enum BenchNet {
     Cuba,
     Coba,
+    Cobahh,
     Brunel,
 }
 
@@ -229,12 +230,14 @@ fn validate(model_path: &Path, common: &Common) -> Result<(), Failure> {
 
 const CUBA: &str = include_str!("../../../examples/cuba.toml");
 const COBA: &str = include_str!("../../../examples/coba.toml");
+const COBAHH: &str = include_str!("../../../examples/cobahh.toml");
 const BRUNEL: &str = include_str!("../../../examples/brunel.toml");
 
 fn bench(which: BenchNet, json: bool, common: &Common) -> Result<(), Failure> {
     let (name, text) = match which {
         BenchNet::Cuba => ("cuba", CUBA),
         BenchNet::Coba => ("coba", COBA),
+        BenchNet::Cobahh => ("cobahh", COBAHH),
         BenchNet::Brunel => ("brunel", BRUNEL),
     };
     let mut ov = overrides(common);

@@ -6,10 +6,12 @@
 //! | name | file | kind |
 //! |---|---|---|
 //! | `lif` | [`lif`] | leaky integrate-and-fire, exponential current/conductance ports |
+//! | `hh` | [`hh`] | Hodgkin–Huxley, Traub–Miles channels (COBAHH), ports |
 //! | `poisson` | [`poisson`] | Poisson spike source |
 //! | `spike_generator` | [`generator`] | spikes at given times |
 
 pub mod generator;
+pub mod hh;
 pub mod lif;
 pub mod poisson;
 pub mod ports;
@@ -21,7 +23,7 @@ use serde::de::DeserializeOwned;
 use std::path::Path;
 
 /// Known model names.
-pub const MODELS: &[&str] = &["lif", "poisson", "spike_generator"];
+pub const MODELS: &[&str] = &["lif", "hh", "poisson", "spike_generator"];
 
 /// A neuron model's runtime form: its parameters and derived constants (shared by the blocks of
 /// a population) and the per-block state it advances.
@@ -158,6 +160,8 @@ macro_rules! registry {
 registry! {
     /// Leaky integrate-and-fire.
     Lif(lif::Lif),
+    /// Hodgkin–Huxley (Traub–Miles).
+    Hh(hh::Hh),
 }
 
 /// What a model's lowering gets: the validated population and the run's constants.
@@ -317,6 +321,7 @@ pub fn lower(
                 blocks,
             }
         }
+        "hh" => hh::lower(&ctx)?,
         "poisson" => {
             no_ports(pop)?;
             #[derive(serde::Deserialize)]
