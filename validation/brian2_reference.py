@@ -1,7 +1,7 @@
 """Run a reference network in Brian2 and write its population statistics.
 
     python validation/brian2_reference.py --net cuba --duration-ms 1000 --seed 1 --out DIR
-        [--export DIR2] [--standalone | --quick] [--order 2500] [--t-start-ms 0]
+        [--export DIR2] [--standalone | --quick] [--order 2500] [--t-start-ms 0] [--dt-ms 0.1]
 
 Writes ``DIR/brian2_stats.json``: the statistics of ``stats.compute_stats``
 (rate, mean CV of ISIs, Fano factor of 5 ms population counts, per population
@@ -13,8 +13,9 @@ spike trains:
   indices within the populations), ``weights`` (float64; pA for CUBA and
   Brunel, nS for COBA), ``delays`` (float64, ms);
 * ``DIR2/{pop}_v.npy`` (mV), and the non-zero initial synaptic state:
-  ``{pop}_g_exc.npy`` / ``{pop}_g_inh.npy`` (nS, COBA),
-  ``{pop}_I_exc.npy`` / ``{pop}_I_inh.npy`` (pA; zero, so absent, in CUBA and Brunel);
+  ``{pop}_g_exc.npy`` / ``{pop}_g_inh.npy`` (nS, COBA and COBAHH),
+  ``{pop}_I_exc.npy`` / ``{pop}_I_inh.npy`` (pA; zero, so absent, in CUBA and Brunel),
+  and the gates ``{pop}_m.npy``, ``{pop}_h.npy``, ``{pop}_n.npy`` (COBAHH; zero);
 * ``DIR2/brian2_spikes.npz``: ``{pop}.times`` (float64, ms), ``{pop}.ids`` (uint32);
   Brian2 stamps a spike of the step from s*dt to (s+1)*dt at s*dt, one step
   earlier than glia's (s+1)*dt;
@@ -72,10 +73,10 @@ def export(model: brian2_nets.Model, spikes: dict, directory: str, duration_ms: 
                  delays=np.full(n, p.delay_ms, dtype=np.float64))
         files["projections"][name] = {"source": p.source, "target": p.target, "n": n,
                                       "weight": p.weight, "delay_ms": p.delay_ms}
-    units = {"v": "mV", "g": "nS", "I": "pA"}
+    units = {"v": "mV", "g": "nS", "I": "pA", "m": "1", "h": "1", "n": "1"}
     for pop, variables in inst.initial.items():
         for var, values in variables.items():
-            if var != "v" and not np.any(values):
+            if var[0] in "gI" and not np.any(values):
                 continue
             name = f"{pop}_{var}.npy"
             np.save(os.path.join(directory, name), np.asarray(values, dtype=np.float64))
@@ -101,6 +102,8 @@ def run(args) -> dict:
         target = "numpy" if args.quick else "cython"
         b2.prefs.codegen.target = target
     b2.seed(args.seed)
+    if args.dt_ms is not None:
+        brian2_nets.DT = args.dt_ms * ms
     model = brian2_nets.build(args.net, args.seed, args.order)
     t_built = time.perf_counter()
     model.network.run(args.duration_ms * ms)
@@ -148,6 +151,10 @@ def main() -> None:
                     help="Brunel: N_E = 4*order, N_I = order")
     ap.add_argument("--t-start-ms", type=float, default=0.0,
                     help="start of the statistics window (ms)")
+    ap.add_argument("--dt-ms", type=float,
+                    help="Brian2's time step (default 0.1 ms, glia's); a finer step shows how "
+                    "far Brian2's own integration error moves its statistics. Delays stay in ms; "
+                    "statistics still bin spikes on the 0.1 ms grid")
     args = ap.parse_args()
     result = run(args)
     os.makedirs(args.out, exist_ok=True)

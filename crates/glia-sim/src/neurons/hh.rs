@@ -37,13 +37,15 @@
 //! `initial.m = 0` etc. for that). Recorded `m`, `h`, `n` are therefore half a step ahead of the
 //! recorded `v`.
 //!
-//! Every update `y ← y e^{−x} + h·a·φ₁(x)` (for `v`: `a` = the drive `Σ g E + I` over `C_m`,
-//! `x = hG/C_m`; for a gate: `a = α`, `x = h(α + β)`) uses `φ₁(x) = (1 − e^{−x})/x`, evaluated
-//! by its Taylor series for |x| < 0.5 (so a vanishing `G` or `α + β` is safe) and otherwise
-//! from `e^{−x}` computed by [`glia_core::fastmath::exp_f32`] (relative error ≤ 3e-7). The
-//! rates use `exprel` with its Taylor series near 0 (no 0/0 at u = 13, 15 or 40 mV) and share
-//! one exponential, `e^{(u − 40)/5}`, between `β_m`, `β_h` and `α_n`: eight exponentials and
-//! eight divisions per neuron and step, in a branch-free loop that the compiler vectorises.
+//! The membrane update is written `v ← v e^{−x} + (h/C_m)·N·φ₁(x)` with `x = hG/C_m`, `N` the
+//! drive (`G v∞`) and `φ₁(x) = (1 − e^{−x})/x` evaluated by its Taylor series for |x| < 0.5, so
+//! that a vanishing total conductance is safe (`g_L` may be 0 and initial synaptic
+//! conductances negative). The gates use `x∞ = α/(α + β)` directly (`α + β > 0` for every
+//! finite v). Exponentials come from [`glia_core::fastmath::exp_f32`] (relative error
+//! ≤ 3e-7). The rates use `exprel` with its Taylor series near 0 (no 0/0 at u = 13, 15 or
+//! 40 mV) and share one exponential, `e^{(u − 40)/5}`, between `β_m`, `β_h` and `α_n`: eight
+//! exponentials and eight divisions per neuron and step, in two branch-free loops over a tile
+//! (membrane, then gates) that the compiler vectorises.
 //!
 //! | param | unit | default (COBAHH) | constraint | meaning |
 //! |---|---|---|---|---|
@@ -294,8 +296,7 @@ impl Hh {
                 if x.is_nan() {
                     *x = a / (a + b);
                 }
-                let (e, phi) = relax(half * (a + b));
-                *x = x.mul_add(e, half * a * phi);
+                *x = gate(*x, a, b, half);
             }
         }
         s.primed = true;
@@ -384,7 +385,7 @@ fn x_over_expm1(z: f32, d: f32, c: f32) -> f32 {
     select(z.abs() < 0.5, series, direct)
 }
 
-/// `(e^{−x}, φ₁(x))` with `φ₁(x) = (1 − e^{−x})/x`, for `x ≥ 0` (and small negative `x`):
+/// `(e^{−x}, φ₁(x))` with `φ₁(x) = (1 − e^{−x})/x`, for `x ≥ 0` (and negative `x`):
 /// Taylor series of `φ₁` to `x⁶` for |x| < 0.5 (truncation ≤ x⁷/8! < 2e-7) and then
 /// `e^{−x} = 1 − x φ₁` (so that the fixed point of `y ← y e^{−x} + h a φ₁` is exactly `h a/x`);
 /// `exp_f32` and one division otherwise.
@@ -402,6 +403,15 @@ fn relax(x: f32) -> (f32, f32) {
     let small = x.abs() < 0.5;
     let phi = select(small, series, direct);
     (select(small, x.mul_add(-phi, 1.0), e), phi)
+}
+
+/// A gate `x` over a step `h` for fixed rates `a = α`, `b = β` (both > 0):
+/// `x∞ + (x − x∞) e^{−h(α + β)}`, `x∞ = α/(α + β)`.
+#[inline(always)]
+fn gate(x: f32, a: f32, b: f32, h: f32) -> f32 {
+    let s = a + b;
+    let inf = a / s;
+    (x - inf).mul_add(exp_f32(-h * s), inf)
 }
 
 /// One step of a tile (slices of equal length); writes spike flags; returns whether any neuron
@@ -452,14 +462,13 @@ fn kernel(
         let spike = (v0 <= k.v_spike) & (v1 > k.v_spike);
         flags[i] = select(spike, 1.0, 0.0);
         any |= u32::from(spike);
-        // 2. Gates: from mid-step to mid-step, exact for v frozen at the new v.
-        let r = rates(v1 + k.u_off);
-        let (em, pm) = relax(k.h * (r[0] + r[1]));
-        let (eh, ph) = relax(k.h * (r[2] + r[3]));
-        let (en, pn) = relax(k.h * (r[4] + r[5]));
-        m[i] = mi.mul_add(em, k.h * r[0] * pm);
-        h[i] = hi.mul_add(eh, k.h * r[2] * ph);
-        n[i] = ni.mul_add(en, k.h * r[4] * pn);
+    }
+    // 2. Gates: from mid-step to mid-step, exact for v frozen at the new v.
+    for i in 0..len {
+        let r = rates(v[i] + k.u_off);
+        m[i] = gate(m[i], r[0], r[1], k.h);
+        h[i] = gate(h[i], r[2], r[3], k.h);
+        n[i] = gate(n[i], r[4], r[5], k.h);
     }
     any != 0
 }
