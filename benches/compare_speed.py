@@ -1,20 +1,21 @@
 """glia against Brian2 (C++ standalone, one thread), and optionally NEST, side by side in one run.
 
-    python benches/compare_speed.py [--nets cuba coba brunel] [--repeats 3] [--threads 1]
+    python benches/compare_speed.py [--nets cuba coba cobahh brunel] [--repeats 3] [--threads 1]
         [--nest [--nest-threads 1]]
 
 For each network, alternately runs ``glia bench NET --json`` and
 ``benches/brian2_bench.py --net NET`` ``--repeats`` times on this machine and reports the
 median simulation wall time per simulated second of each, their ratio (Brian2 / glia: how many
-times faster glia is), glia's build time and synaptic events per second. CUBA and COBA run
-10 s of biological time, Brunel (order 2500: 12,500 neurons, 1.56e7 synapses) 2 s. Only the
+times faster glia is), glia's build time and synaptic events per second. CUBA, COBA and COBAHH
+(Hodgkin-Huxley neurons; Brian2 about 8 s per simulated second) run 10 s of biological time,
+Brunel (order 2500: 12,500 neurons, 1.56e7 synapses) 2 s. Only the
 simulation phase is compared (Brian2's compilation and network construction are excluded,
 as is glia's build, which is reported separately).
 
 With ``--nest``, NEST runs too (``benches/nest_bench.py``, one rebuild and run per repeat,
 ``--nest-threads`` threads), in the same alternating loop (glia, Brian2, NEST in each repeat), and
 the table gains the columns "NEST s per bio-s", "glia speed-up vs NEST" (NEST / glia) and
-"NEST rate (Hz)". NEST connects its own random instance of each network (same parameters and
+"NEST rate (Hz)" (empty for COBAHH, which ``nest_bench.py`` does not build). NEST connects its own random instance of each network (same parameters and
 connection rules, different draw). NEST is a benchmark-only dependency, installed separately:
 
     pip install nest-simulator==3.10.0
@@ -38,7 +39,8 @@ import sys
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 GLIA = os.environ.get("GLIA", os.path.join(ROOT, "target", "release", "glia"))
-DURATION_MS = {"cuba": 10000.0, "coba": 10000.0, "brunel": 2000.0}
+DURATION_MS = {"cuba": 10000.0, "coba": 10000.0, "cobahh": 10000.0, "brunel": 2000.0}
+NEST_NETS = {"cuba", "coba", "brunel"}   # benches/nest_bench.py has no COBAHH
 
 
 def glia(net: str, threads: int) -> dict:
@@ -77,13 +79,15 @@ def main() -> None:
         for _ in range(args.repeats):
             g.append(glia(net, args.threads))
             b.append(brian2(net))
-            if args.nest:
+            if args.nest and net in NEST_NETS:
                 n.append(nest(net, args.nest_threads))
         gs = statistics.median(r["s_per_bio_s"] for r in g)
         bs = statistics.median(r["s_per_bio_s"] for r in b)
         raw[net] = {"glia": g, "brian2": b}
         nest_cols = ""
-        if args.nest:
+        if args.nest and not n:
+            nest_cols = " — | — | — |"
+        elif args.nest:
             ns = statistics.median(r["s_per_bio_s"] for r in n)
             raw[net]["nest"] = n
             nest_cols = (f" {ns:.4f} | **{ns / gs:.1f}×** "
