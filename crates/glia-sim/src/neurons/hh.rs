@@ -17,7 +17,7 @@
 //! `refractory='v > -20*mV'` (a new spike once v has been at or below V_spike).
 //!
 //! **Integration: staggered exponential Euler (second order).** As in NEURON (Hines 1984), the
-//! gates live half a step after the membrane potential: the state after step `s` holds
+//! gates are kept half a step ahead of the membrane potential: the state after step `s` holds
 //! `v((s+1)h)` and `m, h, n` at `(s + 3/2)h`. One step:
 //! 1. the membrane equation is linear in `v` given the gates and the synaptic conductances; it is
 //!    integrated exactly with the gates at the step's midpoint (stored) and the synaptic drive
@@ -30,8 +30,10 @@
 //! Both halves are exponential Euler with the coefficients taken at the midpoint of the interval
 //! they integrate, so the scheme is second order in h where Brian2's `exponential_euler`
 //! (coefficients at the start of the step) is first order, at the same cost; it is stable for any
-//! h (every factor `e^{−x}` lies in (0, 1]). See the convergence test: spike times (interpolated
-//! crossings) converge at order 2. Before the first step the gates are moved half a step ahead
+//! h (with non-negative conductances every factor `e^{−x}` lies in (0, 1]). See the convergence
+//! test: spike times (interpolated crossings) converge at order 2, with errors of 0.38, 0.095 and
+//! 0.028 ms at dt = 0.1, 0.05 and 0.025 ms on a demanding protocol where Brian2's scheme errs by
+//! 3.2, 1.7 and 0.86 ms. Before the first step the gates are moved half a step ahead
 //! (exponential Euler over h/2 at the initial `v`); gates not given in `initial` start at their
 //! steady state `x∞(v)` for the initial `v` (Brian2's COBAHH starts them at 0: give
 //! `initial.m = 0` etc. for that). Recorded `m`, `h`, `n` are therefore half a step ahead of the
@@ -43,7 +45,8 @@
 //! conductances negative). The gates use `x∞ = α/(α + β)` directly (`α + β > 0` for every
 //! finite v). Exponentials come from [`glia_core::fastmath::exp_f32`] (relative error
 //! ≤ 3e-7). The rates use `exprel` with its Taylor series near 0 (no 0/0 at u = 13, 15 or
-//! 40 mV) and share one exponential, `e^{(u − 40)/5}`, between `β_m`, `β_h` and `α_n`: eight
+//! 40 mV) and share one exponential, `e^{(u − 40)/5}` (its exponent clamped to ±80, i.e. for
+//! |u − 40| > 400 mV, so that no rate overflows), between `β_m`, `β_h` and `α_n`: eight
 //! exponentials and eight divisions per neuron and step, in two branch-free loops over a tile
 //! (membrane, then gates) that the compiler vectorises.
 //!
