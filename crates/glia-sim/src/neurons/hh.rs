@@ -793,4 +793,43 @@ mod tests {
             );
         }
     }
+
+    /// Ports other than the default conductances reach the membrane: a delta port moves v by
+    /// its weight at the end of the step (1e-5 mV), a current port holding 100 pA moves v by
+    /// h·Ī/C_m over one step (1 % : the leak and gates act over the same step).
+    #[test]
+    fn delta_and_current_ports() {
+        let ports = vec![
+            PortSpec {
+                name: "d".into(),
+                kind: glia_spec::SynapseKind::Current,
+                kernel: glia_spec::Kernel::Delta,
+                tau_syn: 0.0,
+            },
+            PortSpec::current_exp("c", 2.0),
+        ];
+        let hh = Hh::new(HhParams::default(), &ports, 0.1);
+        assert_eq!(
+            hh.variables(&["d".into(), "c".into()]),
+            ["v", "m", "h", "n", "I_c"]
+        );
+        let step = |w: f32, i0: f32| {
+            let mut s = hh.state(1);
+            s.syn.x[1][0] = i0;
+            let (mut d, mut c) = ([w], [0.0f32]);
+            hh.update(
+                &mut s,
+                &mut [&mut d[..], &mut c[..]],
+                None,
+                0,
+                &mut Vec::new(),
+            );
+            s.v[0]
+        };
+        let base = step(0.0, 0.0);
+        assert!((step(5.0, 0.0) - base - 5.0).abs() < 1e-5);
+        let want = 0.1 / 200.0 * 100.0 * hh.ports.ports[1].avg_x as f32;
+        let got = step(0.0, 100.0) - base;
+        assert!((got - want).abs() < 0.01 * want, "{got} vs {want}");
+    }
 }
