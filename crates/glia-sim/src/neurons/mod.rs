@@ -6,9 +6,12 @@
 //! | name | file | kind |
 //! |---|---|---|
 //! | `lif` | [`lif`] | leaky integrate-and-fire, exponential current/conductance ports |
+//! | `adex` | [`adex`] | adaptive exponential integrate-and-fire (Brette & Gerstner 2005), Naud et al. 2008 presets |
+//! | `lif_adapt` | [`adex`] | leaky integrate-and-fire with adaptation current and adaptive threshold |
 //! | `poisson` | [`poisson`] | Poisson spike source |
 //! | `spike_generator` | [`generator`] | spikes at given times |
 
+pub mod adex;
 pub mod generator;
 pub mod lif;
 pub mod poisson;
@@ -21,7 +24,7 @@ use serde::de::DeserializeOwned;
 use std::path::Path;
 
 /// Known model names.
-pub const MODELS: &[&str] = &["lif", "poisson", "spike_generator"];
+pub const MODELS: &[&str] = &["lif", "adex", "lif_adapt", "poisson", "spike_generator"];
 
 /// A neuron model's runtime form: its parameters and derived constants (shared by the blocks of
 /// a population) and the per-block state it advances.
@@ -158,6 +161,8 @@ macro_rules! registry {
 registry! {
     /// Leaky integrate-and-fire.
     Lif(lif::Lif),
+    /// Adaptive exponential or adaptive leaky integrate-and-fire (`adex`, `lif_adapt`).
+    Adex(adex::Adex),
 }
 
 /// What a model's lowering gets: the validated population and the run's constants.
@@ -293,6 +298,8 @@ pub fn lower(
     // New models lower from `ctx`: `"name" => name::lower(&ctx)?,`.
     let _ = &ctx;
     let mut lowered = match pop.model.as_str() {
+        "adex" => adex::lower(&ctx)?,
+        "lif_adapt" => adex::lower_lif_adapt(&ctx)?,
         "lif" => {
             let mut p: lif::LifParams = params(pop)?;
             p.check(&format!("{}.params", pop.path))?;
