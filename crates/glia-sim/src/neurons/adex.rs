@@ -24,35 +24,40 @@
 //! refractory period are then ignored, as in NEST's `aeif_psc_delta`.
 //!
 //! **Integration.** Each step of length `dt` is split into `n = ⌈dt / max_substep⌉` equal
-//! substeps `h` (`max_substep` = 0.025 ms by default: 4 substeps at `dt` = 0.1 ms), each one
-//! classical Runge–Kutta (RK4) step:
+//! substeps `h` (`max_substep` = 0.025 ms by default: 4 substeps at `dt` = 0.1 ms; for AdEx
+//! also `h ≤ 0.4 ms/mV · Delta_T`, which only matters below `Delta_T` = 0.0625 mV), each one
+//! Runge–Kutta step of fourth order:
 //!
 //! - *Exponential membrane* (`Delta_T > 0`). Near the spike the exponential term makes `V`
 //!   run off to infinity in finite time, which no explicit scheme in `V` follows (NEST uses an
 //!   adaptive RKF45; Brian2's Euler needs tiny steps). Each substep therefore integrates
 //!   `y = exp(−(V − V₀)/Δ_T)` (relative to the substep's start value `V₀`) instead of `V`:
-//!   `dy/dt = −(g_L/C_m)·e^{(V₀ − V_th)/Δ_T} − y·B/Δ_T`, where
-//!   `B = (−g_L (V − E_L) + I_syn(V) + I_e + I_ext − w)/C_m` is everything but the
-//!   exponential term. In `y` the exponential term is a constant and the blow-up of `V`
-//!   becomes `y` reaching 0 along a nearly straight line, so RK4 stays accurate through the
-//!   spike; `V = V₀ − Δ_T ln y`. `V` is capped at `V_peak` (`y` at its value there) inside
-//!   the stages, as in NEST.
-//! - *Linear membrane* (`Delta_T = 0`, `lif_adapt`): RK4 on `(V, w)`; `θ` decays exactly,
-//!   `θ ← θ·e^{−h/τ_θ}`.
+//!   `dy/dt = −α − y·B/Δ_T` with `α = (g_L/C_m)·e^{(V₀ − V_th)/Δ_T}` and
+//!   `B = (−g_L (V − E_L) + I_syn(V) + I_e + I_ext − w)/C_m`, everything but the exponential
+//!   term. In `y` the exponential term is a constant and the blow-up of `V` becomes `y`
+//!   reaching 0 along a nearly straight line, so the step stays accurate through the spike;
+//!   `V = V₀ − Δ_T ln y`. The affine part `−α − β y` (`β = B(V₀, w₀)/Δ_T`) is integrated
+//!   exactly and the small remainder by RK4 (Lawson's integrating-factor RK4), so a small
+//!   `Δ_T` or a fast-moving `V` (large `β h`) cannot make the step unstable; `w` is advanced
+//!   by classical RK4 at the same stages. `V` is capped at `V_peak` (`y` at its value there)
+//!   inside the stages, as in NEST.
+//! - *Linear membrane* (`Delta_T = 0`, `lif_adapt`): classical RK4 on `(V, w)`; `θ` decays
+//!   exactly, `θ ← θ − θ·(1 − e^{−h/τ_θ})`.
 //!
 //! A spike happens in the substep whose end lies beyond the threshold (`y ≤ y(V_peak)`,
 //! resp. `V ≥ V_th + θ`). For those neurons (rare, handled in a scalar pass) the crossing
 //! time `t_c` inside the substep is found by linear interpolation of `y` (resp. of
-//! `V − V_th − θ`), one RK4 step from the substep's start to that time and one Newton
+//! `V − V_th − θ`), one step from the substep's start to that time and one Newton
 //! correction; `w` and `θ` are taken at `t_c` (for AdEx, `w` integrates the logarithmic
-//! singularity of `V` at the spike in closed form, see `ExpMembrane::crossing`), the neuron is
-//! reset there and integrated over the rest of the substep. The spike is registered in the step (stamped at the step's end,
-//! like every spike in glia). So the reset happens at the right time to within the accuracy
-//! of the crossing estimate rather than up to one step late, and spike times do not drift:
-//! against SciPy (`validation/adex_reference.py`) the accumulated error over 50 spikes is
-//! a few µs, far below the step (see `tests/adex.rs`). At most one spike per neuron and step
-//! is sent; a neuron that crosses twice within one step (an interspike interval shorter than
-//! `dt`, only possible without refractory period) is reset twice but sends one spike.
+//! singularity of `V` at the spike in closed form, see `ExpMembrane::crossing`); the neuron
+//! is reset there and integrated over the rest of the substep. The spike is registered in
+//! that step (stamped at the step's end, like every spike in glia). So the reset happens at
+//! the crossing, not up to one step late, and spike times do not drift: against SciPy
+//! (`validation/adex_reference.py`, `tests/adex.rs`) every spike of the Naud presets over
+//! 500 ms lies within `[0, dt)` of the reference crossing, i.e. the integration error is
+//! below the resolution of the step grid. At most one spike per neuron and step is sent; a
+//! neuron that crosses twice within one step (an interspike interval shorter than `dt`, only
+//! possible without refractory period) is reset twice but sends one spike.
 //!
 //! **Refractoriness** follows NEST: after a spike, `V` is held at `V_reset` for the rest of
 //! the step and the next `round(t_ref/dt)` steps, while `w` (and `θ`) keep evolving.
@@ -95,6 +100,11 @@ pub const TILE: usize = 256;
 
 /// Longest exponent used for `e^{(V − V_th)/Δ_T}` (f32 overflows at 88.7).
 const MAX_EXPONENT: f64 = 80.0;
+
+/// Longest substep per mV of `Delta_T` \[ms/mV\]: `V` then moves by less than 40 `Delta_T`
+/// per substep at up to 100 mV/ms, which keeps `y = e^{−(V − V₀)/Δ_T}` well inside f32 range.
+/// Only matters for `Delta_T` < 0.0625 mV (with the default `max_substep`).
+const MAX_SUBSTEP_PER_DELTA: f64 = 0.4;
 
 /// A named AdEx parameter set: Naud, Marcille, Clopath & Gerstner (2008), *Firing patterns in
 /// the adaptive exponential integrate-and-fire model*, Biol Cybern 99:335, Table 1, with the
@@ -520,8 +530,9 @@ pub struct Adex {
     pub substeps: u32,
     /// Substep \[ms\].
     pub h: f64,
-    /// `e^{−h/τ_θ}`.
-    th_decay: f32,
+    /// `1 − e^{−h/τ_θ}` (the decay written as a loss, so that f32 rounding of the constant does
+    /// not accumulate over many substeps).
+    th_loss: f32,
     /// Refractory period in steps.
     pub ref_steps: u32,
 }
@@ -600,9 +611,14 @@ fn finish(
 impl Adex {
     /// Constants for step `dt` \[ms\]; `theta`: with the adaptive threshold (`lif_adapt`).
     pub fn new(p: Resolved, theta: bool, ports: &[PortSpec], dt: f64) -> Self {
-        let substeps = ((dt / p.max_substep) * (1.0 - 1e-9)).ceil().max(1.0) as u32;
-        let h = dt / f64::from(substeps);
         let exponential = p.Delta_T > 0.0;
+        let h_max = if exponential {
+            p.max_substep.min(MAX_SUBSTEP_PER_DELTA * p.Delta_T)
+        } else {
+            p.max_substep
+        };
+        let substeps = ((dt / h_max) * (1.0 - 1e-9)).ceil().max(1.0) as u32;
+        let h = dt / f64::from(substeps);
         let k = Consts {
             inv_c: (1.0 / p.C_m) as f32,
             gc: (p.g_L / p.C_m) as f32,
@@ -630,7 +646,7 @@ impl Adex {
             k,
             substeps,
             h,
-            th_decay: (-h / p.tau_theta).exp() as f32,
+            th_loss: -(-h / p.tau_theta).exp_m1() as f32,
             ref_steps: (p.t_ref / dt).round() as u32,
             p,
         }
@@ -732,8 +748,7 @@ impl Adex {
                 let mut any = false;
                 for i in 0..m {
                     let live = if refr[i] > 0.0 { 0.0 } else { 1.0 };
-                    let r =
-                        M::substep(k, u[i], w[i], th[i], t.j[i], t.g[i], live, h, self.th_decay);
+                    let r = M::substep(k, u[i], w[i], th[i], t.j[i], t.g[i], live, h, self.th_loss);
                     t.u0[i] = u[i];
                     t.w0[i] = w[i];
                     t.th0[i] = th[i];
@@ -758,8 +773,8 @@ impl Adex {
                     refr[i] = ref_after;
                     let live = if ref_after > 0.0 { 0.0 } else { 1.0 };
                     let rest = h - tc;
-                    let decay = (-rest * k.inv_tth).exp();
-                    let r = M::substep(k, u_reset, wc + b, thc + q, j, g, live, rest, decay);
+                    let loss = -(-rest * k.inv_tth).exp_m1();
+                    let r = M::substep(k, u_reset, wc + b, thc + q, j, g, live, rest, loss);
                     u[i] = r.u;
                     w[i] = r.w;
                     th[i] = r.th;
@@ -837,7 +852,7 @@ struct Sub {
 /// How one substep integrates the membrane and finds the crossing.
 trait Membrane {
     /// One RK4 substep of length `h` from `(u0, w0, th0)` with drive `j − g·u`; `live` is 0
-    /// while refractory (V held), 1 otherwise; `decay` = `e^{−h/τ_θ}`.
+    /// while refractory (V held), 1 otherwise; `th_loss` = `1 − e^{−h/τ_θ}`.
     #[allow(clippy::too_many_arguments)]
     fn substep(
         k: &Consts,
@@ -848,7 +863,7 @@ trait Membrane {
         g: f32,
         live: f32,
         h: f32,
-        decay: f32,
+        th_loss: f32,
     ) -> Sub;
 
     /// For a substep that crossed (crossing coordinate `x` at its end): the crossing time in
@@ -872,14 +887,23 @@ trait Membrane {
 /// The exponential membrane in `y = e^{−(V − V₀)/Δ_T}`, written as `d = y − 1`.
 struct ExpMembrane;
 
-/// The right-hand side in `(d, w)` for one substep start `u0`.
+/// The right-hand side in `(d, w)` for one substep starting at `(u0, w0)`.
+///
+/// `dy/dt = −α − y·B(V, w)/Δ_T` is split into its affine part at the substep's start,
+/// `−α − β y` with `β = B(V₀, w₀)/Δ_T`, integrated exactly, and the rest
+/// `N = −y·(B(V, w) − B(V₀, w₀))/Δ_T = y·(g (V − V₀) + w − w₀)/(C Δ_T)` (`g` = `g_L` plus the
+/// synaptic conductance), which is small and smooth. The exact affine part keeps the scheme
+/// stable however large `β h` gets (a fast-moving `V` or a small `Δ_T`).
 struct ExpRhs<'a> {
     k: &'a Consts,
     u0: f32,
+    w0: f32,
     /// `d` at `V_peak`.
     d_pk: f32,
-    /// `(g_L/C) e^{(V₀ − V_th)/Δ_T}`.
+    /// `(g_L/C) e^{(V₀ − V_th)/Δ_T}` (0 while refractory).
     alpha: f32,
+    /// `B(V₀, w₀)/Δ_T` (0 while refractory).
+    beta: f32,
     j: f32,
     g: f32,
     live: f32,
@@ -887,14 +911,17 @@ struct ExpRhs<'a> {
 
 impl<'a> ExpRhs<'a> {
     #[inline(always)]
-    fn new(k: &'a Consts, u0: f32, j: f32, g: f32, live: f32) -> Self {
+    #[allow(clippy::too_many_arguments)]
+    fn new(k: &'a Consts, u0: f32, w0: f32, j: f32, g: f32, live: f32) -> Self {
         let x0 = ((u0 - k.u_th) * k.inv_delta).min(MAX_EXPONENT as f32);
         let ex0 = x0.exp();
         Self {
             k,
             u0,
+            w0,
             d_pk: ex0 * k.c_pk - 1.0,
-            alpha: k.gc * ex0,
+            alpha: k.gc * ex0 * live,
+            beta: (j - g * u0 - w0) * k.inv_c * k.inv_delta * live,
             j,
             g,
             live,
@@ -904,9 +931,10 @@ impl<'a> ExpRhs<'a> {
     /// `V − E_L` at `d`, capped at `V_peak`.
     #[inline(always)]
     fn u(&self, d: f32) -> f32 {
-        (self.u0 - self.k.delta * (1.0 + d.max(self.d_pk)).ln()).min(self.k.u_peak)
+        (self.u0 - self.k.delta * d.max(self.d_pk).ln_1p()).min(self.k.u_peak)
     }
 
+    /// The full right-hand side `(dd/dt, dw/dt)`.
     #[inline(always)]
     fn f(&self, d: f32, w: f32) -> (f32, f32) {
         let k = self.k;
@@ -919,16 +947,43 @@ impl<'a> ExpRhs<'a> {
         )
     }
 
-    /// RK4 over `h` from `(0, w0)`.
+    /// The remainder `N` and `dw/dt` at `(d, w)`.
     #[inline(always)]
-    fn rk4(&self, w0: f32, h: f32) -> (f32, f32) {
-        let (d1, w1) = self.f(0.0, w0);
-        let (d2, w2) = self.f(0.5 * h * d1, w0 + 0.5 * h * w1);
-        let (d3, w3) = self.f(0.5 * h * d2, w0 + 0.5 * h * w2);
-        let (d4, w4) = self.f(h * d3, w0 + h * w3);
+    fn n(&self, d: f32, w: f32) -> (f32, f32) {
+        let k = self.k;
+        let y = 1.0 + d.max(self.d_pk);
+        let u = self.u(d);
+        (
+            y * (self.g * (u - self.u0) + (w - self.w0)) * k.inv_c * k.inv_delta * self.live,
+            (k.a * u - w) * k.inv_tw,
+        )
+    }
+
+    /// One Lawson–RK4 step (RK4 in the variables of the exact affine flow) over `h` from
+    /// `(0, w0)`; `w` by classical RK4 at the same stages.
+    #[inline(always)]
+    fn step(&self, h: f32) -> (f32, f32) {
+        // Affine flow over τ: d ↦ E_τ d − (α + β) c_τ, with E_τ = e^{−βτ} and
+        // c_τ = (1 − E_τ)/β = τ·(e^z − 1)/z, z = −βτ (→ τ as β → 0).
+        let z = (-self.beta * 0.5 * h).clamp(-40.0, 40.0);
+        let em = z.exp_m1();
+        let phi = if z.abs() > 1e-4 {
+            em / z
+        } else {
+            1.0 + 0.5 * z
+        };
+        let (e2, c2) = (1.0 + em, 0.5 * h * phi);
+        let (e1, c1) = (e2 * e2, c2 * (1.0 + e2));
+        let ab = self.alpha + self.beta;
+        let (p2, p1) = (-ab * c2, -ab * c1);
+        let w0 = self.w0;
+        let (n1, w1) = self.n(0.0, w0);
+        let (n2, w2) = self.n(p2 + 0.5 * h * e2 * n1, w0 + 0.5 * h * w1);
+        let (n3, w3) = self.n(p2 + 0.5 * h * n2, w0 + 0.5 * h * w2);
+        let (n4, w4) = self.n(p1 + h * e2 * n3, w0 + h * w3);
         let s = h * (1.0 / 6.0);
         (
-            s * (d1 + 2.0 * (d2 + d3) + d4),
+            p1 + s * (e1 * n1 + 2.0 * e2 * (n2 + n3) + n4),
             w0 + s * (w1 + 2.0 * (w2 + w3) + w4),
         )
     }
@@ -945,10 +1000,10 @@ impl Membrane for ExpMembrane {
         g: f32,
         live: f32,
         h: f32,
-        _decay: f32,
+        _th_loss: f32,
     ) -> Sub {
-        let rhs = ExpRhs::new(k, u0, j, g, live);
-        let (d, w) = rhs.rk4(w0, h);
+        let rhs = ExpRhs::new(k, u0, w0, j, g, live);
+        let (d, w) = rhs.step(h);
         Sub {
             u: rhs.u(d),
             w,
@@ -968,7 +1023,7 @@ impl Membrane for ExpMembrane {
         h: f32,
         x: f32,
     ) -> (f32, f32, f32) {
-        let rhs = ExpRhs::new(k, u0, j, g, 1.0);
+        let rhs = ExpRhs::new(k, u0, w0, j, g, 1.0);
         // d runs from 0 to x ≤ d_pk < 0 nearly linearly (the exponential term is a constant).
         let frac = if x < 0.0 {
             (rhs.d_pk / x).clamp(0.0, 1.0)
@@ -976,7 +1031,7 @@ impl Membrane for ExpMembrane {
             0.0
         };
         let t1 = frac * h;
-        let (d, w) = rhs.rk4(w0, t1);
+        let (d, w) = rhs.step(t1);
         let (dd, _) = rhs.f(d, w);
         let tc = if dd < 0.0 {
             (t1 + (rhs.d_pk - d) / dd).clamp(0.0, h)
@@ -1041,10 +1096,10 @@ impl Membrane for LinMembrane {
         g: f32,
         live: f32,
         h: f32,
-        decay: f32,
+        th_loss: f32,
     ) -> Sub {
         let (u, w) = Self::rk4(k, u0, w0, j, g, live, h);
-        let th = th0 * decay;
+        let th = th0 - th0 * th_loss;
         let x = u - k.u_th - th;
         Sub {
             u,
