@@ -494,7 +494,7 @@ fn spike_times_match_scipy_reference() {
 
 /// Convergence in dt, on the tonic preset (51 spikes in 500 ms) and the adaptive LIF
 /// (14 spikes), against SciPy:
-/// - at dt = 0.1, 0.05 and 0.025 ms with the default substep (≤ 0.025 ms) every spike is within
+/// - at dt = 0.1, 0.05 and 0.025 ms (by default one substep per step) every spike is within
 ///   `[−0.002, dt + 0.002)` ms of the reference, so the largest spike-time error shrinks with
 ///   dt (stamping on the step grid);
 /// - with one substep per step (`max_substep = dt`) at dt = 0.5, 0.25 and 0.125 ms, the
