@@ -7,6 +7,8 @@ use crate::network::{Block, CurrentSchedule, Drive, Network, Noise, PopInfo, Pro
 fn pops_noise(p: &PopInfo) -> bool {
     !p.noises.is_empty()
 }
+use crate::csr::Weights;
+use crate::neurons::rate::Dale;
 use crate::neurons::{self, Model as NeuronModel, fill};
 use glia_core::Purpose;
 use glia_spec::{InputKind, Model, ModelError, MonitorKind, SynapseKind};
@@ -106,7 +108,50 @@ fn build_in_pool(model: &Model) -> Result<Network, ModelError> {
             delay: &pr.delay,
             dt,
         };
-        let csr = connect::build(&pr.connect, &ctx);
+        let mut csr = connect::build(&pr.connect, &ctx);
+        if let NeuronModel::Rate(r) = &pops[pr.source].model
+            && let Some(dale) = r.dale
+        {
+            let bad = (0..csr.targets.len())
+                .map(|q| csr.weights.at(q))
+                .find(|&w| match dale {
+                    Dale::Excitatory => w < 0.0,
+                    Dale::Inhibitory => w > 0.0,
+                });
+            if let Some(w) = bad {
+                return Err(ModelError::invalid(
+                    format!("{}.weight", pr.path),
+                    format!(
+                        "population \"{}\" is {} (dale): its outgoing weights must be {}, got {w}",
+                        pops[pr.source].name,
+                        if dale == Dale::Excitatory {
+                            "excitatory"
+                        } else {
+                            "inhibitory"
+                        },
+                        if dale == Dale::Excitatory {
+                            "≥ 0"
+                        } else {
+                            "≤ 0"
+                        },
+                    ),
+                ));
+            }
+        }
+        if let Some(target_rho) = pr.spectral_radius {
+            let r = crate::spectral::spectral_radius(pops[pr.source].size, &csr, 1e-6, 1 << 14);
+            if r.rho == 0.0 {
+                return Err(ModelError::invalid(
+                    format!("{}.spectral_radius", pr.path),
+                    "the projection's matrix has spectral radius 0 (no cycles), it cannot be rescaled",
+                ));
+            }
+            let f = (target_rho / r.rho) as f32;
+            match &mut csr.weights {
+                Weights::Const(w) => *w *= f,
+                Weights::PerSynapse(ws) => ws.iter_mut().for_each(|w| *w *= f),
+            }
+        }
         let slots = usize::from(csr.max_delay()) + 1;
         let target = &mut pops[pr.target];
         target.slots = target.slots.max(slots);
@@ -311,6 +356,7 @@ fn build_in_pool(model: &Model) -> Result<Network, ModelError> {
     }
 
     let stats = pops.iter().map(|p| SpikeStats::new(p.size)).collect();
+    let has_graded = pops.iter().any(|p| p.model.is_graded());
     Ok(Network {
         dt,
         seed: model.seed,
@@ -328,5 +374,6 @@ fn build_in_pool(model: &Model) -> Result<Network, ModelError> {
         pool: None,
         threads: model.threads,
         build_s: 0.0,
+        has_graded,
     })
 }

@@ -281,6 +281,8 @@ pub struct Network {
     pub threads: usize,
     /// Wall-clock seconds spent building.
     pub build_s: f64,
+    /// Whether any population sends graded values.
+    pub(crate) has_graded: bool,
 }
 
 impl Network {
@@ -355,6 +357,9 @@ impl Network {
         } else {
             self.deliver_serial(s)
         };
+        if self.has_graded {
+            self.events += self.deliver_graded(s);
+        }
         self.record(s);
         self.step += 1;
     }
@@ -383,6 +388,42 @@ impl Network {
                 }
             }
         }
+    }
+
+    /// Deliver the values of graded (rate) populations: every source neuron sends `x_j·w` along
+    /// each of its synapses, every step (serial; the sums arrive in a fixed order, so the result
+    /// does not depend on the thread count).
+    fn deliver_graded(&mut self, s: u64) -> u64 {
+        let mut events = 0;
+        for proj in &self.projs {
+            let sp = &self.pops[proj.source];
+            if !sp.model.is_graded() {
+                continue;
+            }
+            let tp = &self.pops[proj.target];
+            let (np, slots, padded) = (tp.ports.len(), tp.slots as u64, tp.padded);
+            let ring = &mut self.rings[proj.target];
+            let csr = &proj.csr;
+            for b in &self.blocks[sp.blocks.clone()] {
+                let Some(x) = sp.model.output(&b.state) else {
+                    continue;
+                };
+                for (o, &xj) in x.iter().enumerate() {
+                    let j = b.start + o;
+                    let (a, e) = (csr.row_ptr[j] as usize, csr.row_ptr[j + 1] as usize);
+                    events += (e - a) as u64;
+                    if xj == 0.0 {
+                        continue;
+                    }
+                    for q in a..e {
+                        let d = u64::from(csr.delays.at(q));
+                        let off = (((s + d) % slots) as usize * np + proj.port) * padded;
+                        ring[off + csr.targets[q] as usize] += xj * csr.weights.at(q);
+                    }
+                }
+            }
+        }
+        events
     }
 
     /// Deliver this step's spikes on one thread, row by row.

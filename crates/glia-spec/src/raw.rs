@@ -216,6 +216,9 @@ pub struct ProjectionSpec {
     pub weight: Option<toml::Value>,
     /// Delay \[ms\]. Default: one step (dt).
     pub delay: Option<toml::Value>,
+    /// Rescale the weights so that the projection's matrix (recurrent: source = target) has
+    /// this spectral radius.
+    pub spectral_radius: Option<f64>,
 }
 
 /// `connect = { rule = ..., ... }`.

@@ -189,6 +189,8 @@ pub struct Projection {
     pub weight: Values,
     /// Delays \[ms\], each ≥ dt.
     pub delay: Values,
+    /// Spectral radius to rescale the (recurrent) weight matrix to.
+    pub spectral_radius: Option<f64>,
     /// `projections[i]`, for messages.
     pub path: String,
 }
@@ -627,6 +629,21 @@ pub fn validate(raw: ModelFile, base_dir: &Path, ov: &Overrides) -> Result<Model
             ));
         }
         check_f32(&weight, &format!("{path}.weight"))?;
+        if let Some(r) = pr.spectral_radius {
+            let rp = format!("{path}.spectral_radius");
+            if !(r > 0.0 && r.is_finite()) {
+                return Err(ModelError::invalid(rp, format!("must be > 0, got {r}")));
+            }
+            if source != target {
+                return Err(ModelError::invalid(
+                    rp,
+                    format!(
+                        "only a recurrent projection (source = target) has a spectral radius; this one goes from \"{}\" to \"{}\"",
+                        pr.source, pr.target
+                    ),
+                ));
+            }
+        }
         projections.push(Projection {
             name,
             source,
@@ -635,6 +652,7 @@ pub fn validate(raw: ModelFile, base_dir: &Path, ov: &Overrides) -> Result<Model
             connect,
             weight,
             delay,
+            spectral_radius: pr.spectral_radius,
             path,
         });
     }

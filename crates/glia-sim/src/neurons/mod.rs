@@ -13,6 +13,7 @@ pub mod generator;
 pub mod lif;
 pub mod poisson;
 pub mod ports;
+pub mod rate;
 
 use crate::BLOCK;
 use glia_core::{CounterRng, Purpose};
@@ -21,7 +22,7 @@ use serde::de::DeserializeOwned;
 use std::path::Path;
 
 /// Known model names.
-pub const MODELS: &[&str] = &["lif", "poisson", "spike_generator"];
+pub const MODELS: &[&str] = &["lif", "poisson", "spike_generator", "rate"];
 
 /// A neuron model's runtime form: its parameters and derived constants (shared by the blocks of
 /// a population) and the per-block state it advances.
@@ -158,6 +159,8 @@ macro_rules! registry {
 registry! {
     /// Leaky integrate-and-fire.
     Lif(lif::Lif),
+    /// Leaky rate units (echo-state reservoirs).
+    Rate(rate::Rate),
 }
 
 /// What a model's lowering gets: the validated population and the run's constants.
@@ -290,8 +293,6 @@ pub fn lower(
         steps,
         base_dir,
     };
-    // New models lower from `ctx`: `"name" => name::lower(&ctx)?,`.
-    let _ = &ctx;
     let mut lowered = match pop.model.as_str() {
         "lif" => {
             let mut p: lif::LifParams = params(pop)?;
@@ -317,6 +318,7 @@ pub fn lower(
                 blocks,
             }
         }
+        "rate" => rate::lower(&ctx)?,
         "poisson" => {
             no_ports(pop)?;
             #[derive(serde::Deserialize)]
