@@ -10,6 +10,8 @@
 //! Times are in ms, rates in Hz, frequencies in Hz. Every estimator documents which neurons or
 //! windows it skips (e.g. neurons with too few spikes) instead of returning NaN.
 
+pub mod load;
+pub mod report;
 pub mod rsa;
 pub mod spectrum;
 mod trains;
