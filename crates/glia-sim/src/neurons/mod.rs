@@ -6,10 +6,12 @@
 //! | name | file | kind |
 //! |---|---|---|
 //! | `lif` | [`lif`] | leaky integrate-and-fire, exponential current/conductance ports |
+//! | `izhikevich` | [`izhikevich`] | Izhikevich (2003) quadratic model with recovery variable, presets |
 //! | `poisson` | [`poisson`] | Poisson spike source |
 //! | `spike_generator` | [`generator`] | spikes at given times |
 
 pub mod generator;
+pub mod izhikevich;
 pub mod lif;
 pub mod poisson;
 pub mod ports;
@@ -21,7 +23,7 @@ use serde::de::DeserializeOwned;
 use std::path::Path;
 
 /// Known model names.
-pub const MODELS: &[&str] = &["lif", "poisson", "spike_generator"];
+pub const MODELS: &[&str] = &["lif", "izhikevich", "poisson", "spike_generator"];
 
 /// A neuron model's runtime form: its parameters and derived constants (shared by the blocks of
 /// a population) and the per-block state it advances.
@@ -158,6 +160,8 @@ macro_rules! registry {
 registry! {
     /// Leaky integrate-and-fire.
     Lif(lif::Lif),
+    /// Izhikevich (2003).
+    Izhikevich(izhikevich::Izhikevich),
 }
 
 /// What a model's lowering gets: the validated population and the run's constants.
@@ -293,6 +297,7 @@ pub fn lower(
     // New models lower from `ctx`: `"name" => name::lower(&ctx)?,`.
     let _ = &ctx;
     let mut lowered = match pop.model.as_str() {
+        "izhikevich" => izhikevich::lower(&ctx)?,
         "lif" => {
             let mut p: lif::LifParams = params(pop)?;
             p.check(&format!("{}.params", pop.path))?;
