@@ -2,7 +2,11 @@
 
 use crate::connect::{self, RuleCtx};
 use crate::monitors::{Monitors, RateRecorder, SpikeRecorder, SpikeStats, StateRecorder};
-use crate::network::{Block, CurrentSchedule, Drive, Network, PopInfo, Proj};
+use crate::network::{Block, CurrentSchedule, Drive, Network, Noise, PopInfo, Proj};
+
+fn pops_noise(p: &PopInfo) -> bool {
+    !p.noises.is_empty()
+}
 use crate::neurons::{self, Model as NeuronModel, fill};
 use glia_core::Purpose;
 use glia_spec::{InputKind, Model, ModelError, MonitorKind, SynapseKind};
@@ -70,6 +74,7 @@ fn build_in_pool(model: &Model) -> Result<Network, ModelError> {
             slots: 2,
             padded: 0,
             drives: Vec::new(),
+            noises: Vec::new(),
         });
         states.push(low.blocks);
     }
@@ -160,6 +165,38 @@ fn build_in_pool(model: &Model) -> Result<Network, ModelError> {
                     stop: *stop,
                 });
             }
+            InputKind::Noise {
+                ids,
+                mean,
+                std,
+                start,
+                stop,
+            } => {
+                if matches!(pop.model, NeuronModel::Poisson(_) | NeuronModel::Generator) {
+                    return Err(ModelError::invalid(
+                        format!("{}.target", inp.path),
+                        format!(
+                            "population \"{}\" (model \"{}\") takes no current input",
+                            pop.name, pop.model_name
+                        ),
+                    ));
+                }
+                let mask = ids.as_ref().map(|ids| {
+                    let mut m = vec![0.0f32; pop.size];
+                    for &i in ids {
+                        m[i as usize] = 1.0;
+                    }
+                    m
+                });
+                pop.noises.push(Noise {
+                    id: k as u32,
+                    mean: *mean as f32,
+                    std: *std as f32,
+                    mask,
+                    start: *start,
+                    stop: *stop,
+                });
+            }
             InputKind::Current { ids, changes } => {
                 if matches!(pop.model, NeuronModel::Poisson(_) | NeuronModel::Generator) {
                     return Err(ModelError::invalid(
@@ -182,7 +219,7 @@ fn build_in_pool(model: &Model) -> Result<Network, ModelError> {
     }
 
     // Blocks.
-    let mut has_current = vec![false; pops.len()];
+    let mut has_current: Vec<bool> = pops.iter().map(|p| !p.noises.is_empty()).collect();
     for c in &currents {
         has_current[c.pop] = true;
     }
@@ -197,6 +234,11 @@ fn build_in_pool(model: &Model) -> Result<Network, ModelError> {
                 start,
                 len,
                 i_ext: if has_current[pi] {
+                    vec![0.0; len]
+                } else {
+                    Vec::new()
+                },
+                i_tmp: if pops_noise(p) {
                     vec![0.0; len]
                 } else {
                     Vec::new()

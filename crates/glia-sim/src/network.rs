@@ -33,6 +33,57 @@ pub struct PopInfo {
     pub padded: usize,
     /// Poisson drives into its ports.
     pub drives: Vec<Drive>,
+    /// Gaussian noise currents.
+    pub noises: Vec<Noise>,
+}
+
+/// A Gaussian white-noise current: each step, each selected neuron gets `mean + std·ξ`,
+/// `ξ ~ N(0, 1)` from the stream `(seed, NoiseCurrent, id, step)` at the neuron's index
+/// (Box–Muller on two 32-bit words per neuron), so the draw does not depend on blocks or
+/// threads.
+#[derive(Debug)]
+pub struct Noise {
+    /// Stream id (input number).
+    pub id: u32,
+    /// Mean.
+    pub mean: f32,
+    /// Standard deviation.
+    pub std: f32,
+    /// Per neuron 1 (receives it) or 0; `None`: all.
+    pub mask: Option<Vec<f32>>,
+    /// First step with input.
+    pub start: u64,
+    /// First step without input.
+    pub stop: u64,
+}
+
+impl Noise {
+    /// Add this step's noise for neurons `offset..offset + out.len()` to `out`.
+    fn add(&self, seed: u64, step: u64, offset: usize, out: &mut [f32]) {
+        let n = out.len();
+        let mut r = [0u32; 2 * BLOCK];
+        let r = &mut r[..2 * n];
+        glia_core::rng::random_u32(
+            seed,
+            Purpose::NoiseCurrent,
+            self.id,
+            step,
+            2 * offset as u32,
+            r,
+        );
+        let mask = self.mask.as_ref().map(|m| &m[offset..offset + n]);
+        for i in 0..n {
+            // u1 in (0, 1], u2 in [0, 1).
+            let u1 = (f64::from(r[2 * i]) + 1.0) * (1.0 / 4_294_967_296.0);
+            let u2 = f64::from(r[2 * i + 1]) * (1.0 / 4_294_967_296.0);
+            let z = (-2.0 * u1.ln()).sqrt() * (std::f64::consts::TAU * u2).cos();
+            let x = self.mean + self.std * z as f32;
+            out[i] += match mask {
+                Some(m) => x * m[i],
+                None => x,
+            };
+        }
+    }
 }
 
 /// Poisson spike input injected into a port of every neuron of a population.
@@ -144,6 +195,8 @@ pub(crate) struct Block {
     pub len: usize,
     /// External current \[pA\] (current inputs); empty when the population has none.
     pub i_ext: Vec<f32>,
+    /// Scratch for `i_ext` plus noise; empty when the population has no noise input.
+    pub i_tmp: Vec<f32>,
     pub spikes: Vec<u32>,
     pub state: BlockState,
 }
@@ -736,7 +789,16 @@ fn update_block(pop: &PopInfo, b: &mut Block, inputs: &mut [&mut [f32]], s: u64,
             d.apply(seed, s, b.start, &mut inputs[d.port][..n]);
         }
     }
-    let i_ext = (!b.i_ext.is_empty()).then_some(&b.i_ext[..]);
+    let mut i_ext = (!b.i_ext.is_empty()).then_some(&b.i_ext[..]);
+    if pop.noises.iter().any(|z| s >= z.start && s < z.stop) {
+        b.i_tmp.copy_from_slice(&b.i_ext);
+        for z in &pop.noises {
+            if s >= z.start && s < z.stop {
+                z.add(seed, s, b.start, &mut b.i_tmp);
+            }
+        }
+        i_ext = Some(&b.i_tmp[..]);
+    }
     pop.model.update(
         &mut b.state,
         inputs,

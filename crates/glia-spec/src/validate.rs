@@ -3,8 +3,8 @@
 
 use crate::raw::{
     AllToAllRule, ConnectSpec, DcInput, ExplicitRule, FixedIndegreeRule, FixedOutdegreeRule,
-    FixedProbabilityRule, InputSpec, ModelFile, MonitorSpec, PoissonInput, PopulationSpec,
-    RateMonitor, SpikesMonitor, StateMonitor, StepCurrentInput,
+    FixedProbabilityRule, InputSpec, ModelFile, MonitorSpec, NoiseInput, PoissonInput,
+    PopulationSpec, RateMonitor, SpikesMonitor, StateMonitor, StepCurrentInput,
 };
 use crate::values::{self, Values, show};
 use crate::{ModelError, Overrides, Result};
@@ -145,6 +145,19 @@ pub enum InputKind {
         sources: u64,
         /// Weight per spike.
         weight: f64,
+        /// First step with input.
+        start: u64,
+        /// First step without input.
+        stop: u64,
+    },
+    /// A Gaussian current, `mean + std·ξ` per neuron and step \[pA\].
+    Noise {
+        /// Neurons (all when `None`).
+        ids: Option<Vec<u32>>,
+        /// Mean.
+        mean: f64,
+        /// Standard deviation.
+        std: f64,
         /// First step with input.
         start: u64,
         /// First step without input.
@@ -454,6 +467,43 @@ pub fn validate(raw: ModelFile, base_dir: &Path, ov: &Overrides) -> Result<Model
                     InputKind::Current {
                         ids: sel,
                         changes: vec![(a, *amplitude), (b, 0.0)],
+                    },
+                )
+            }
+            InputSpec::Noise(NoiseInput {
+                target,
+                mean,
+                std,
+                start,
+                stop,
+                ids: sel,
+            }) => {
+                let t = find(target, format!("{path}.target"))?;
+                if !mean.is_finite() {
+                    return Err(ModelError::invalid(
+                        format!("{path}.mean"),
+                        format!("must be finite, got {mean}"),
+                    ));
+                }
+                if !(std.is_finite() && *std >= 0.0) {
+                    return Err(ModelError::invalid(
+                        format!("{path}.std"),
+                        format!("must be ≥ 0, got {std}"),
+                    ));
+                }
+                let (a, b) = start_stop(*start, *stop, duration, dt, &path)?;
+                let sel = sel
+                    .as_deref()
+                    .map(|l| ids(l, populations[t].size, &format!("{path}.ids")))
+                    .transpose()?;
+                (
+                    t,
+                    InputKind::Noise {
+                        ids: sel,
+                        mean: *mean,
+                        std: *std,
+                        start: a,
+                        stop: b,
                     },
                 )
             }
