@@ -400,3 +400,191 @@ fn delta_port_jumps_at_end_of_step() {
     assert_eq!(sp2, vec![119], "a jump above 30 mV spikes in the step it arrives");
     assert_eq!(big[119], -65.0, "reset to c");
 }
+
+/// Power spectrum `|X(f)|²` of `x` (mean removed) at f = k / (n·dt) for k = 1 … n/2, by a
+/// direct DFT (n ≈ 1000: fast enough, and exact).
+fn spectrum(x: &[f64]) -> Vec<f64> {
+    let n = x.len();
+    let mean = x.iter().sum::<f64>() / n as f64;
+    (1..=n / 2)
+        .map(|k| {
+            let (mut re, mut im) = (0.0, 0.0);
+            for (j, &xj) in x.iter().enumerate() {
+                let ph = std::f64::consts::TAU * (k * j % n) as f64 / n as f64;
+                re += (xj - mean) * ph.cos();
+                im -= (xj - mean) * ph.sin();
+            }
+            re * re + im * im
+        })
+        .collect()
+}
+
+/// The 2003 network (`examples/izhikevich2003.toml`: 800 RS-randomised excitatory and 200
+/// LTS/FS inhibitory cells, all-to-all random weights, Gaussian thalamic input, the paper's
+/// scheme at dt = 1 ms, 1000 ms) oscillates as in the paper's Fig. 3, which shows alpha
+/// (~10 Hz) and gamma (~40 Hz) rhythms: for three seeds, the dominant frequency of the
+/// excitatory population's spike count per ms (power spectrum without DC, 1 Hz resolution)
+/// lies in 5–50 Hz, and the mean rates are within 20 % of those of the paper's MATLAB code run
+/// in numpy (`validation/izhikevich2003_numpy.py`, seeds 1–3: excitatory 7.52–7.65 Hz,
+/// inhibitory 7.17–7.42 Hz, dominant 8 Hz): excitatory 6.1–9.2 Hz, inhibitory 5.8–8.9 Hz.
+#[test]
+fn network_2003_oscillates_in_alpha_gamma_band() {
+    for seed in [1u64, 2, 3] {
+        let ov = glia_spec::Overrides {
+            seed: Some(seed),
+            ..Default::default()
+        };
+        let mut net = common::build_with(&common::example("izhikevich2003.toml"), &ov);
+        run(&mut net);
+        let steps = net.planned_steps as usize;
+        let mut counts = vec![0.0; steps];
+        for &s in &net.monitors.spikes[0].steps {
+            counts[s as usize] += 1.0;
+        }
+        let inh = net.monitors.spikes[1].steps.len();
+        let secs = steps as f64 * net.dt / 1000.0;
+        let rate_e = counts.iter().sum::<f64>() / (800.0 * secs);
+        let rate_i = inh as f64 / (200.0 * secs);
+        let p = spectrum(&counts);
+        let k = (0..p.len()).max_by(|&i, &j| p[i].total_cmp(&p[j])).unwrap() + 1;
+        let f = k as f64 / secs;
+        // The strongest peak in each band, for the report.
+        let peak = |lo: f64, hi: f64| {
+            let ks = (1..=p.len()).filter(|&k| k as f64 / secs >= lo && k as f64 / secs <= hi);
+            ks.max_by(|&i, &j| p[i - 1].total_cmp(&p[j - 1])).unwrap() as f64 / secs
+        };
+        eprintln!(
+            "seed {seed}: exc {rate_e:.2} Hz, inh {rate_i:.2} Hz, dominant {f} Hz \
+             (strongest 5-15 Hz: {}, 30-50 Hz: {})",
+            peak(5.0, 15.0),
+            peak(30.0, 50.0)
+        );
+        assert!((5.0..=50.0).contains(&f), "seed {seed}: dominant frequency {f} Hz");
+        assert!((6.1..=9.2).contains(&rate_e), "seed {seed}: exc rate {rate_e} Hz");
+        assert!((5.8..=8.9).contains(&rate_i), "seed {seed}: inh rate {rate_i} Hz");
+    }
+}
+
+/// The error of building a one-population model with the given `params` (and extra lines).
+fn error(params: &str, extra: &str) -> String {
+    let text = format!(
+        r#"
+        [simulation]
+        dt = 0.1
+        duration = 10.0
+        [[populations]]
+        name = "n"
+        size = 3
+        model = "izhikevich"
+        params = {{ {params} }}
+        {extra}
+        "#
+    );
+    let model = match glia_spec::parse(&text, std::path::Path::new("."), &Default::default()) {
+        Ok(m) => m,
+        Err(e) => return e.to_string(),
+    };
+    match glia_sim::build::build(&model) {
+        Ok(_) => panic!("{params} {extra}: no error"),
+        Err(e) => e.to_string(),
+    }
+}
+
+/// Bad parameters are errors naming the field (never panics).
+#[test]
+fn bad_parameters_are_errors() {
+    let cases: &[(&str, &str, &str)] = &[
+        (
+            r#"preset = "XY""#,
+            "",
+            r#"populations[0].params.preset: unknown preset "XY"; known presets: RS, IB, CH, FS, LTS, TC, RZ"#,
+        ),
+        ("a = nan", "", "populations[0].params.a"),
+        ("d = [1.0, 2.0]", "", "populations[0].params.d"),
+        ("b_r = inf", "", "populations[0].params.b_r: must be finite, got inf"),
+        ("I_e = -inf", "", "populations[0].params.I_e: must be finite"),
+        (
+            "substeps = 0",
+            "",
+            "populations[0].params.substeps: must be in 1..=1000, got 0",
+        ),
+        (
+            "substeps = 5000",
+            "",
+            "populations[0].params.substeps: must be in 1..=1000, got 5000",
+        ),
+        (
+            "substeps = 2, paper_euler = true",
+            "",
+            "populations[0].params.substeps: has no effect with paper_euler = true",
+        ),
+        (
+            "c = 35.0",
+            "",
+            "populations[0].params.c: must be below the spike cut-off 30 mV, got 35 for neuron 0",
+        ),
+        (
+            "c = 0.0, c_r2 = 100.0",
+            "",
+            "populations[0].params.c: must be below the spike cut-off 30 mV",
+        ),
+        ("tau = 1.0", "", "populations[0].params.tau: unknown field `tau`"),
+        (
+            r#"paper_euler = "yes""#,
+            "",
+            "populations[0].params.paper_euler: invalid type",
+        ),
+        (
+            "",
+            "initial.w = 1.0",
+            r#"populations[0].initial.w: model "izhikevich" has no state variable "w" (it has: v, u)"#,
+        ),
+    ];
+    for (params, extra, want) in cases {
+        let got = error(params, extra);
+        assert!(got.starts_with(want), "{params} {extra}:\n got  {got}\n want {want}");
+    }
+}
+
+/// Per-neuron parameters: an array `a` and a distribution `b` reach the neurons (u = b·v at
+/// the start, from `initial.v`), and `a_r`, `b_r` randomise both with one shared r ∈ [0, 1)
+/// per neuron, drawn from the (seed, population, neuron) stream: the same for the same seed.
+#[test]
+fn per_neuron_parameters_and_initial_u() {
+    let text = |seed: u64, params: &str| {
+        format!(
+            r#"
+            [simulation]
+            dt = 0.1
+            duration = 0.1
+            seed = {seed}
+            [[populations]]
+            name = "n"
+            size = 4
+            model = "izhikevich"
+            params = {{ {params} }}
+            initial.v = [-70.0, -60.0, -65.0, -50.0]
+            "#
+        )
+    };
+    let u0 = |seed: u64, params: &str| {
+        let net = build(&text(seed, params));
+        net.state(0, "u").unwrap()
+    };
+    let u = u0(1, "b = [0.1, 0.2, 0.3, 0.4]");
+    let want = [-7.0, -12.0, -19.5, -20.0];
+    for (g, w) in u.iter().zip(want) {
+        assert!((g - w).abs() < 1e-5, "{u:?}");
+    }
+    let u = u0(1, r#"preset = "LTS", a_r = 0.08, b_r = -0.05"#);
+    let v = [-70.0, -60.0, -65.0, -50.0];
+    let r: Vec<f64> = u
+        .iter()
+        .zip(v)
+        .map(|(u, v)| (0.25 - u / v) / 0.05)
+        .collect();
+    assert!(r.iter().all(|r| (0.0..1.0).contains(r)), "{r:?}");
+    assert!(r.windows(2).any(|w| (w[0] - w[1]).abs() > 1e-3), "{r:?}");
+    assert_eq!(u, u0(1, r#"preset = "LTS", a_r = 0.08, b_r = -0.05"#));
+    assert_ne!(u, u0(2, r#"preset = "LTS", a_r = 0.08, b_r = -0.05"#));
+}
