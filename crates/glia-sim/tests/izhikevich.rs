@@ -248,11 +248,15 @@ fn paper_euler_is_the_papers_scheme() {
         for (k, &(v, u)) in want.iter().enumerate() {
             let (gv, gu) = (m.data[0][k], m.data[1][k]);
             assert!(
-                (gv - v).abs() <= 1e-5 * v.abs().max(1.0) && (gu - u).abs() <= 1e-5 * u.abs().max(1.0),
+                (gv - v).abs() <= 1e-5 * v.abs().max(1.0)
+                    && (gu - u).abs() <= 1e-5 * u.abs().max(1.0),
                 "{name} step {k}: glia (v, u) = ({gv}, {gu}), paper in f32 ({v}, {u})"
             );
         }
-        assert!(!got.is_empty() || name.contains("offres"), "{name}: no spikes");
+        assert!(
+            !got.is_empty() || name.contains("offres"),
+            "{name}: no spikes"
+        );
         let (spikes64, _) = paper_loop(abcd, v0, steps, cur, false);
         eprintln!(
             "{name}: {} spikes (the paper's loop in f64: {}, in the same steps: {})",
@@ -338,7 +342,13 @@ fn paper_euler_is_the_papers_scheme() {
     "#;
     let times = [20usize, 20, 50, 51, 52, 80];
     let cur = |s: usize| 15.0 * times.iter().filter(|&&t| t == s).count() as f64;
-    check("RS, delta input", text, [0.02, 0.2, -65.0, 8.0], -65.0, &cur);
+    check(
+        "RS, delta input",
+        text,
+        [0.02, 0.2, -65.0, 8.0],
+        -65.0,
+        &cur,
+    );
 }
 
 /// Default scheme: a delta-port spike makes `v` jump by exactly its weight at the end of the
@@ -397,7 +407,11 @@ fn delta_port_jumps_at_end_of_step() {
     }
     assert!((with[119] - base[119] - 3.0).abs() < 1e-5);
     let (big, sp2) = v(150.0);
-    assert_eq!(sp2, vec![119], "a jump above 30 mV spikes in the step it arrives");
+    assert_eq!(
+        sp2,
+        vec![119],
+        "a jump above 30 mV spikes in the step it arrives"
+    );
     assert_eq!(big[119], -65.0, "reset to c");
 }
 
@@ -459,9 +473,18 @@ fn network_2003_oscillates_in_alpha_gamma_band() {
             peak(5.0, 15.0),
             peak(30.0, 50.0)
         );
-        assert!((5.0..=50.0).contains(&f), "seed {seed}: dominant frequency {f} Hz");
-        assert!((6.1..=9.2).contains(&rate_e), "seed {seed}: exc rate {rate_e} Hz");
-        assert!((5.8..=8.9).contains(&rate_i), "seed {seed}: inh rate {rate_i} Hz");
+        assert!(
+            (5.0..=50.0).contains(&f),
+            "seed {seed}: dominant frequency {f} Hz"
+        );
+        assert!(
+            (6.1..=9.2).contains(&rate_e),
+            "seed {seed}: exc rate {rate_e} Hz"
+        );
+        assert!(
+            (5.8..=8.9).contains(&rate_i),
+            "seed {seed}: inh rate {rate_i} Hz"
+        );
     }
 }
 
@@ -501,8 +524,16 @@ fn bad_parameters_are_errors() {
         ),
         ("a = nan", "", "populations[0].params.a"),
         ("d = [1.0, 2.0]", "", "populations[0].params.d"),
-        ("b_r = inf", "", "populations[0].params.b_r: must be finite, got inf"),
-        ("I_e = -inf", "", "populations[0].params.I_e: must be finite"),
+        (
+            "b_r = inf",
+            "",
+            "populations[0].params.b_r: must be finite, got inf",
+        ),
+        (
+            "I_e = -inf",
+            "",
+            "populations[0].params.I_e: must be finite",
+        ),
         (
             "substeps = 0",
             "",
@@ -528,7 +559,11 @@ fn bad_parameters_are_errors() {
             "",
             "populations[0].params.c: must be below the spike cut-off 30 mV",
         ),
-        ("tau = 1.0", "", "populations[0].params.tau: unknown field `tau`"),
+        (
+            "tau = 1.0",
+            "",
+            "populations[0].params.tau: unknown field `tau`",
+        ),
         (
             r#"paper_euler = "yes""#,
             "",
@@ -542,7 +577,10 @@ fn bad_parameters_are_errors() {
     ];
     for (params, extra, want) in cases {
         let got = error(params, extra);
-        assert!(got.starts_with(want), "{params} {extra}:\n got  {got}\n want {want}");
+        assert!(
+            got.starts_with(want),
+            "{params} {extra}:\n got  {got}\n want {want}"
+        );
     }
 }
 
@@ -587,4 +625,41 @@ fn per_neuron_parameters_and_initial_u() {
     assert!(r.windows(2).any(|w| (w[0] - w[1]).abs() > 1e-3), "{r:?}");
     assert_eq!(u, u0(1, r#"preset = "LTS", a_r = 0.08, b_r = -0.05"#));
     assert_ne!(u, u0(2, r#"preset = "LTS", a_r = 0.08, b_r = -0.05"#));
+}
+
+/// The 2003 network gives bit-identical spikes for 1 and 3 threads, and so does the same
+/// network with the default scheme at dt = 0.1 ms (4 substeps; noise std scaled by √10 so that
+/// its integral over 1 ms keeps the paper's variance).
+#[test]
+fn network_is_bit_identical_across_threads() {
+    let text = common::example("izhikevich2003.toml");
+    let fine = text
+        .replace("dt = 1.0", "dt = 0.1")
+        .replace(", paper_euler = true", "");
+    let spikes = |threads: usize, text: &str, params: &[(&str, f64)]| {
+        let ov = glia_spec::Overrides {
+            threads: Some(threads),
+            duration: Some(200.0),
+            parameters: params.iter().map(|(k, v)| (k.to_string(), *v)).collect(),
+            ..Default::default()
+        };
+        let mut net = common::build_with(text, &ov);
+        run(&mut net);
+        let m = &net.monitors.spikes;
+        (
+            m[0].steps.clone(),
+            m[0].ids.clone(),
+            m[1].steps.clone(),
+            m[1].ids.clone(),
+        )
+    };
+    let scaled = [
+        ("noise_exc", 5.0 * 10f64.sqrt()),
+        ("noise_inh", 2.0 * 10f64.sqrt()),
+    ];
+    for (text, params) in [(&text, &[][..]), (&fine, &scaled[..])] {
+        let one = spikes(1, text, params);
+        assert!(one.0.len() > 500, "{params:?}: {} spikes", one.0.len());
+        assert_eq!(one, spikes(3, text, params), "{params:?}");
+    }
 }

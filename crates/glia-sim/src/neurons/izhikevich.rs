@@ -250,7 +250,9 @@ pub fn lower(ctx: &LowerCtx<'_>) -> Result<Lowered, ModelError> {
             }
             k as u32
         }
-        (None, false) => ((ctx.dt / H_MAX) * (1.0 - 1e-9)).ceil().clamp(1.0, f64::from(MAX_SUBSTEPS)) as u32,
+        (None, false) => ((ctx.dt / H_MAX) * (1.0 - 1e-9))
+            .ceil()
+            .clamp(1.0, f64::from(MAX_SUBSTEPS)) as u32,
         (None, true) => 1,
     };
     // Per-neuron a, b, c, d.
@@ -267,15 +269,21 @@ pub fn lower(ctx: &LowerCtx<'_>) -> Result<Lowered, ModelError> {
     let [mut a, mut b, mut c, mut d] = abcd;
     if [p.a_r, p.b_r, p.c_r2, p.d_r2] != [0.0; 4] {
         for i in 0..n {
-            let r = CounterRng::new(ctx.seed, Purpose::Parameter, ctx.id | (5 << 20), i as u32, 0)
-                .uniform();
+            let r = CounterRng::new(
+                ctx.seed,
+                Purpose::Parameter,
+                ctx.id | (5 << 20),
+                i as u32,
+                0,
+            )
+            .uniform();
             a[i] += p.a_r * r;
             b[i] += p.b_r * r;
             c[i] += p.c_r2 * r * r;
             d[i] += p.d_r2 * r * r;
         }
     }
-    if let Some((i, x)) = c.iter().enumerate().find(|(_, x)| !(**x < f64::from(V_PEAK))) {
+    if let Some((i, x)) = c.iter().enumerate().find(|(_, x)| **x >= f64::from(V_PEAK)) {
         return Err(ModelError::invalid(
             ctx.path("c"),
             format!("must be below the spike cut-off {V_PEAK} mV, got {x} for neuron {i}"),
@@ -399,7 +407,11 @@ fn heun_tile(
                     let (vi, ui) = (v[i], u[i]);
                     let (vn, un) = heun(vi, ui, a[i], ab[i], p[i], q[i], h);
                     let th = (V_PEAK - vi) / (vn - vi);
-                    let th = if th.is_finite() { th.clamp(0.0, 1.0) } else { 0.0 };
+                    let th = if th.is_finite() {
+                        th.clamp(0.0, 1.0)
+                    } else {
+                        0.0
+                    };
                     let uc = ui + th * (un - ui);
                     let uc = if uc.is_finite() { uc } else { ui };
                     let (vr, ur) = (c[i], uc + d[i]);
@@ -463,14 +475,7 @@ fn paper_tile(
 
 /// Delta-port jumps at the end of a step (default scheme), then threshold and reset.
 #[inline(never)]
-fn jumps(
-    v: &mut [f32],
-    u: &mut [f32],
-    c: &[f32],
-    d: &[f32],
-    jump: &[f32],
-    fired: &mut [f32],
-) {
+fn jumps(v: &mut [f32], u: &mut [f32], c: &[f32], d: &[f32], jump: &[f32], fired: &mut [f32]) {
     let m = v.len();
     let (u, c, d, jump, fired) = (&mut u[..m], &c[..m], &d[..m], &jump[..m], &mut fired[..m]);
     for i in 0..m {
@@ -646,13 +651,19 @@ mod tests {
             let r = (f64::from(s.a[i]) - 0.02) / 0.08;
             let b = f64::from(s.ab[i]) / f64::from(s.a[i]);
             assert!((0.0..1.0 + 1e-6).contains(&r), "r = {r}");
-            assert!((b - (0.2 - 0.05 * r)).abs() < 1e-5, "neuron {i}: b {b}, r {r}");
+            assert!(
+                (b - (0.2 - 0.05 * r)).abs() < 1e-5,
+                "neuron {i}: b {b}, r {r}"
+            );
             assert!((f64::from(s.c[i]) - (-65.0 + 15.0 * r * r)).abs() < 1e-4);
             assert!((f64::from(s.d[i]) - (8.0 - 6.0 * r * r)).abs() < 1e-5);
             sum += r;
         }
         let mean = sum / 2000.0;
-        assert!((mean - 0.5).abs() < 5.0 * (1.0f64 / 12.0 / 2000.0).sqrt(), "{mean}");
+        assert!(
+            (mean - 0.5).abs() < 5.0 * (1.0f64 / 12.0 / 2000.0).sqrt(),
+            "{mean}"
+        );
         let again = lower_params(
             "preset = \"RS\"\na_r = 0.08\nb_r = -0.05\nc_r2 = 15.0\nd_r2 = -6.0",
             7,
