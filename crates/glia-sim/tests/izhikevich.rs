@@ -126,7 +126,7 @@ fn spike_errors(glia: &[f64], reference: &[f64], dt: f64, eps: f64) -> (f64, boo
 fn presets_match_reference() {
     eprintln!(
         "{:15} {:>4} {:>4}  {:>22}  {:>22}  {:>9}  {:>9}",
-        "protocol", "ref", "glia", "first ISIs ref", "first ISIs glia", "max |dt|", "max |dv|"
+        "protocol", "ref", "glia", "first ISIs ref", "first ISIs glia", "|mid-ref|", "max |dv|"
     );
     for dt in [0.1, 0.025] {
         eprintln!("dt = {dt} ms");
