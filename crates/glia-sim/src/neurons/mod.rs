@@ -5,11 +5,14 @@
 //!
 //! | name | file | kind |
 //! |---|---|---|
-//! | `lif` | [`lif`] | leaky integrate-and-fire, exponential current/conductance ports |
+//! | `lif` | [`lif`] | leaky integrate-and-fire; current or conductance ports, exp/alpha/delta kernels |
+//! | `izhikevich` | [`izhikevich`] | Izhikevich (2003) quadratic model with recovery variable, presets |
+//! | `rate` | [`rate`] | leaky rate units (tanh, sigmoid, ReLU, linear) with graded output |
 //! | `poisson` | [`poisson`] | Poisson spike source |
 //! | `spike_generator` | [`generator`] | spikes at given times |
 
 pub mod generator;
+pub mod izhikevich;
 pub mod lif;
 pub mod poisson;
 pub mod ports;
@@ -22,7 +25,7 @@ use serde::de::DeserializeOwned;
 use std::path::Path;
 
 /// Known model names.
-pub const MODELS: &[&str] = &["lif", "poisson", "spike_generator", "rate"];
+pub const MODELS: &[&str] = &["lif", "izhikevich", "rate", "poisson", "spike_generator"];
 
 /// A neuron model's runtime form: its parameters and derived constants (shared by the blocks of
 /// a population) and the per-block state it advances.
@@ -159,6 +162,8 @@ macro_rules! registry {
 registry! {
     /// Leaky integrate-and-fire.
     Lif(lif::Lif),
+    /// Izhikevich (2003).
+    Izhikevich(izhikevich::Izhikevich),
     /// Leaky rate units (echo-state reservoirs).
     Rate(rate::Rate),
 }
@@ -294,6 +299,7 @@ pub fn lower(
         base_dir,
     };
     let mut lowered = match pop.model.as_str() {
+        "izhikevich" => izhikevich::lower(&ctx)?,
         "lif" => {
             let mut p: lif::LifParams = params(pop)?;
             p.check(&format!("{}.params", pop.path))?;
