@@ -8,7 +8,9 @@
 //! | `lif` | [`lif`] | leaky integrate-and-fire, exponential current/conductance ports |
 //! | `poisson` | [`poisson`] | Poisson spike source |
 //! | `spike_generator` | [`generator`] | spikes at given times |
+//! | `elm` | [`elm`] | Expressive Leaky Memory neuron (Branch-ELM; MLP over branch traces and leaky memory) |
 
+pub mod elm;
 pub mod generator;
 pub mod lif;
 pub mod poisson;
@@ -21,7 +23,7 @@ use serde::de::DeserializeOwned;
 use std::path::Path;
 
 /// Known model names.
-pub const MODELS: &[&str] = &["lif", "poisson", "spike_generator"];
+pub const MODELS: &[&str] = &["lif", "poisson", "spike_generator", "elm"];
 
 /// A neuron model's runtime form: its parameters and derived constants (shared by the blocks of
 /// a population) and the per-block state it advances.
@@ -158,6 +160,8 @@ macro_rules! registry {
 registry! {
     /// Leaky integrate-and-fire.
     Lif(lif::Lif),
+    /// Expressive Leaky Memory neuron.
+    Elm(elm::Elm),
 }
 
 /// What a model's lowering gets: the validated population and the run's constants.
@@ -293,6 +297,7 @@ pub fn lower(
     // New models lower from `ctx`: `"name" => name::lower(&ctx)?,`.
     let _ = &ctx;
     let mut lowered = match pop.model.as_str() {
+        "elm" => elm::lower(&ctx)?,
         "lif" => {
             let mut p: lif::LifParams = params(pop)?;
             p.check(&format!("{}.params", pop.path))?;
