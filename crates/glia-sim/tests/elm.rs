@@ -48,7 +48,7 @@ fn max_err(what: &str, got: &Array2<f64>, want: &Array2<f64>) -> f64 {
     let mut worst = (0.0f64, 0, 0);
     for ((i, j), &w) in want.indexed_iter() {
         let e = (got[[i, j]] - w).abs();
-        if !(e <= worst.0) {
+        if e.is_nan() || e > worst.0 {
             worst = (e, i, j);
         }
     }

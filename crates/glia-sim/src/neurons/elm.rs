@@ -508,6 +508,9 @@ impl ElmWeights {
     }
 }
 
+/// An array's shape and elements.
+type Arr<T> = (Vec<usize>, Vec<T>);
+
 /// Reading arrays of one weights file, with messages naming the field and the array.
 struct NpzFile<'a> {
     file: &'a Path,
@@ -522,7 +525,7 @@ impl NpzFile<'_> {
         )
     }
 
-    fn optional(&self, name: &str) -> Result<Option<(Vec<usize>, Vec<f64>)>, ModelError> {
+    fn optional(&self, name: &str) -> Result<Option<Arr<f64>>, ModelError> {
         let got = glia_io::read_npz_array(self.file, name)
             .map_err(|e| ModelError::invalid(self.path, e.to_string()))?;
         let Some((shape, data)) = got else {
@@ -539,11 +542,7 @@ impl NpzFile<'_> {
     }
 
     /// A required float array with `ndim` dimensions (if given).
-    fn floats(
-        &self,
-        name: &str,
-        ndim: Option<usize>,
-    ) -> Result<(Vec<usize>, Vec<f64>), ModelError> {
+    fn floats(&self, name: &str, ndim: Option<usize>) -> Result<Arr<f64>, ModelError> {
         let (shape, v) = self
             .optional(name)?
             .ok_or_else(|| self.err(name, "no such array in the file"))?;
@@ -559,12 +558,7 @@ impl NpzFile<'_> {
     }
 
     /// A required float array of exactly `want` shape.
-    fn floats_shape(
-        &self,
-        name: &str,
-        want: &[usize],
-        what: &str,
-    ) -> Result<(Vec<usize>, Vec<f64>), ModelError> {
+    fn floats_shape(&self, name: &str, want: &[usize], what: &str) -> Result<Arr<f64>, ModelError> {
         let (shape, v) = self.floats(name, None)?;
         if shape != want {
             return Err(self.err(
@@ -576,7 +570,7 @@ impl NpzFile<'_> {
     }
 
     fn positive(&self, name: &str, v: &[f64]) -> Result<(), ModelError> {
-        if let Some((i, x)) = v.iter().enumerate().find(|(_, x)| !(**x > 0.0)) {
+        if let Some((i, x)) = v.iter().enumerate().find(|(_, x)| x.is_nan() || **x <= 0.0) {
             let which = if v.len() > 1 {
                 format!("element {i} is {x}")
             } else {
@@ -587,7 +581,7 @@ impl NpzFile<'_> {
         Ok(())
     }
 
-    fn indices(&self, name: &str) -> Result<Option<(Vec<usize>, Vec<i64>)>, ModelError> {
+    fn indices(&self, name: &str) -> Result<Option<Arr<i64>>, ModelError> {
         let got = glia_io::read_npz_array(self.file, name)
             .map_err(|e| ModelError::invalid(self.path, e.to_string()))?;
         match got {
