@@ -24,6 +24,7 @@ the weights in glia's weights-file format (see crates/glia-sim/src/neurons/elm.r
     y_ref  (T, n_out) float64 outputs after each step
     m_ref  (T, d_m)   float64 memory after each step
     b_ref  (T, n_b)   float64 branch traces after each step
+    y_silu_tanh (T, n_out) float64 outputs with SiLU hidden layers and g = tanh
 
 Only NumPy is needed; validation/test_elm_reference.py checks that this script reproduces the
 committed fixture.
@@ -121,7 +122,9 @@ def make_fixture():
     x = (rng.random((T, n_syn)) < 0.15).astype(np.uint8)
     x[0] = 0
     y, m, b = forward(w, x.astype(float), dt)
-    return {**w, "x": x, "dt": np.array(dt), "y_ref": y, "m_ref": m, "b_ref": b}
+    y_st, _, _ = forward(w, x.astype(float), dt, activation="silu", update="tanh")
+    return {**w, "x": x, "dt": np.array(dt), "y_ref": y, "m_ref": m, "b_ref": b,
+            "y_silu_tanh": y_st}
 
 
 if __name__ == "__main__":

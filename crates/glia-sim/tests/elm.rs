@@ -5,7 +5,7 @@
 
 mod common;
 use glia_io::{ArrayData, NpzOut};
-use glia_sim::neurons::elm::{Elm, ElmWeights};
+use glia_sim::neurons::elm::{Activation, Elm, ElmWeights, UpdateActivation};
 use ndarray::{Array2, ArrayD, IxDyn};
 use std::path::{Path, PathBuf};
 
@@ -65,7 +65,8 @@ fn max_err(what: &str, got: &Array2<f64>, want: &Array2<f64>) -> f64 {
 }
 
 /// The library forward pass (weights from the fixture file, `Elm::forward` on the fixture's
-/// input) equals the NumPy outputs y, m and b at every step to 1e-5 absolute.
+/// input) equals the NumPy outputs y, m and b at every step to 1e-5 absolute; so does y with
+/// the other activations (SiLU hidden layers, g = tanh).
 #[test]
 fn library_forward_matches_numpy() {
     let w = ElmWeights::load(Path::new(FIXTURE), "fixture").unwrap();
@@ -80,8 +81,16 @@ fn library_forward_matches_numpy() {
         max_err("m", &tr.m, &floats("m_ref")),
         max_err("b", &tr.b, &floats("b_ref")),
     ];
+    let mut w2 = w.clone();
+    w2.activation = Activation::Silu;
+    w2.update = UpdateActivation::Tanh;
+    let tr2 = Elm::new(&w2, dt())
+        .unwrap()
+        .forward(floats("x").view())
+        .unwrap();
+    let e2 = max_err("y (silu, tanh)", &tr2.y, &floats("y_silu_tanh"));
     eprintln!(
-        "library forward: max |error| y {:.2e}, m {:.2e}, b {:.2e}",
+        "library forward: max |error| y {:.2e}, m {:.2e}, b {:.2e}; silu/tanh y {e2:.2e}",
         e[0], e[1], e[2]
     );
 }
