@@ -98,6 +98,16 @@ fn build_in_pool(model: &Model) -> Result<Network, ModelError> {
                 ));
             }
         }
+        if matches!(tp.model, NeuronModel::Elm(_)) && pr.weight.lower_bound() < 0.0 {
+            return Err(ModelError::invalid(
+                format!("{}.weight", pr.path),
+                format!(
+                    "population \"{}\" is an elm neuron: weights into its branch ports play the role of relu(w_s) and must be ≥ 0, got {}",
+                    tp.name,
+                    pr.weight.lower_bound()
+                ),
+            ));
+        }
         let ctx = RuleCtx {
             seed: model.seed,
             id: k as u32,
@@ -178,6 +188,14 @@ fn build_in_pool(model: &Model) -> Result<Network, ModelError> {
                 stop,
             } => {
                 let port = port_index(pop, port, &format!("{}.port", inp.path))?;
+                if matches!(pop.model, NeuronModel::Elm(_)) && *weight < 0.0 {
+                    return Err(ModelError::invalid(
+                        format!("{}.weight", inp.path),
+                        format!(
+                            "the target is an elm neuron: the weight must be ≥ 0, got {weight}"
+                        ),
+                    ));
+                }
                 if matches!(pop.ports[port].kind, SynapseKind::Conductance { .. }) && *weight < 0.0
                 {
                     return Err(ModelError::invalid(
@@ -217,7 +235,10 @@ fn build_in_pool(model: &Model) -> Result<Network, ModelError> {
                 start,
                 stop,
             } => {
-                if matches!(pop.model, NeuronModel::Poisson(_) | NeuronModel::Generator) {
+                if matches!(
+                    pop.model,
+                    NeuronModel::Poisson(_) | NeuronModel::Generator | NeuronModel::Elm(_)
+                ) {
                     return Err(ModelError::invalid(
                         format!("{}.target", inp.path),
                         format!(
@@ -243,7 +264,10 @@ fn build_in_pool(model: &Model) -> Result<Network, ModelError> {
                 });
             }
             InputKind::Current { ids, changes } => {
-                if matches!(pop.model, NeuronModel::Poisson(_) | NeuronModel::Generator) {
+                if matches!(
+                    pop.model,
+                    NeuronModel::Poisson(_) | NeuronModel::Generator | NeuronModel::Elm(_)
+                ) {
                     return Err(ModelError::invalid(
                         format!("{}.target", inp.path),
                         format!(

@@ -10,7 +10,9 @@
 //! | `rate` | [`rate`] | leaky rate units (tanh, sigmoid, ReLU, linear) with graded output |
 //! | `poisson` | [`poisson`] | Poisson spike source |
 //! | `spike_generator` | [`generator`] | spikes at given times |
+//! | `elm` | [`elm`] | Expressive Leaky Memory neuron (Branch-ELM; MLP over branch traces and leaky memory) |
 
+pub mod elm;
 pub mod generator;
 pub mod izhikevich;
 pub mod lif;
@@ -25,7 +27,7 @@ use serde::de::DeserializeOwned;
 use std::path::Path;
 
 /// Known model names.
-pub const MODELS: &[&str] = &["lif", "izhikevich", "rate", "poisson", "spike_generator"];
+pub const MODELS: &[&str] = &["lif", "izhikevich", "elm", "rate", "poisson", "spike_generator"];
 
 /// A neuron model's runtime form: its parameters and derived constants (shared by the blocks of
 /// a population) and the per-block state it advances.
@@ -166,6 +168,8 @@ registry! {
     Izhikevich(izhikevich::Izhikevich),
     /// Leaky rate units (echo-state reservoirs).
     Rate(rate::Rate),
+    /// Expressive Leaky Memory neuron.
+    Elm(elm::Elm),
 }
 
 /// What a model's lowering gets: the validated population and the run's constants.
@@ -300,6 +304,7 @@ pub fn lower(
     };
     let mut lowered = match pop.model.as_str() {
         "izhikevich" => izhikevich::lower(&ctx)?,
+        "elm" => elm::lower(&ctx)?,
         "lif" => {
             let mut p: lif::LifParams = params(pop)?;
             p.check(&format!("{}.params", pop.path))?;
