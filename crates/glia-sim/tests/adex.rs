@@ -961,3 +961,46 @@ fn bad_parameters_name_the_field() {
     assert!(build_error("adex", "tau_theta = 5.0").contains("tau_theta"));
     assert!(build_error("lif_adapt", "Delta_T = 1.0").contains("Delta_T"));
 }
+
+/// Same seed, same spikes and state for 1 and 2 threads (3000 AdEx neurons in three blocks,
+/// noise input, recurrent conductance synapses).
+#[test]
+fn deterministic_across_threads() {
+    let run_with = |threads: usize| {
+        let text = format!(
+            r#"
+            [simulation]
+            duration = 100.0
+            seed = 3
+            threads = {threads}
+            [[populations]]
+            name = "n"
+            size = 3000
+            model = "adex"
+            params = {{ preset = "adapting", I_e = {{ dist = "uniform", low = 300.0, high = 600.0 }} }}
+            [[inputs]]
+            kind = "noise"
+            target = "n"
+            mean = 0.0
+            std = 200.0
+            [[projections]]
+            source = "n"
+            target = "n"
+            port = "exc"
+            connect = {{ rule = "fixed_indegree", indegree = 20 }}
+            weight = 0.5
+            delay = 1.0
+            [[monitors]]
+            kind = "spikes"
+            population = "n"
+            "#
+        );
+        let mut net = build(&text);
+        run(&mut net);
+        let m = &net.monitors.spikes[0];
+        (m.steps.clone(), m.ids.clone(), net.state(0, "w").unwrap())
+    };
+    let (a, b) = (run_with(1), run_with(2));
+    assert!(a.0.len() > 1000, "{} spikes", a.0.len());
+    assert_eq!(a, b);
+}
