@@ -386,6 +386,34 @@ fn cases() -> Vec<Case> {
             ],
         ),
         case(
+            "unknown Izhikevich preset",
+            append(
+                "[[populations]]\nname = \"z\"\nsize = 5\nmodel = \"izhikevich\"\nparams = { preset = \"XY\" }",
+            ),
+            &["populations[2].params.preset", "\"XY\"", "RS"],
+        ),
+        case(
+            "negative AdEx capacitance",
+            append(
+                "[[populations]]\nname = \"x\"\nsize = 5\nmodel = \"adex\"\nparams = { C_m = -200.0 }",
+            ),
+            &["populations[2].params.C_m", "-200"],
+        ),
+        case(
+            "unknown AdEx preset",
+            append(
+                "[[populations]]\nname = \"x\"\nsize = 5\nmodel = \"adex\"\nparams = { preset = \"chaotic\" }",
+            ),
+            &["populations[2].params.preset", "chaotic", "tonic"],
+        ),
+        case(
+            "zero adaptation time constant",
+            append(
+                "[[populations]]\nname = \"x\"\nsize = 5\nmodel = \"lif_adapt\"\nparams = { tau_w = 0.0 }",
+            ),
+            &["populations[2].params.tau_w", "got 0"],
+        ),
+        case(
             "zero spectral radius",
             edit("weight = 20.0", "weight = 20.0\nspectral_radius = 0"),
             &["projections[0].spectral_radius: must be > 0, got 0"],
