@@ -58,6 +58,24 @@ enum Command {
         #[command(flatten)]
         common: Common,
     },
+    /// Spike-train statistics of a `glia run` output directory, written to OUT_DIR/analysis.json
+    /// (rates, CV of ISIs, Fano factor, pairwise correlations, synchrony, dominant frequency).
+    Analyze {
+        /// The output directory of `glia run`.
+        out_dir: PathBuf,
+        /// Ignore spikes before this time \[ms\] (initial transient).
+        #[arg(long, default_value_t = 0.0)]
+        from: f64,
+        /// Bin for correlations and synchrony \[ms\].
+        #[arg(long, default_value_t = 5.0)]
+        bin: f64,
+        /// Window for Fano factors \[ms\].
+        #[arg(long, default_value_t = 100.0)]
+        fano_window: f64,
+        /// Most neuron pairs for correlations (randomly sampled beyond).
+        #[arg(long, default_value_t = 2000)]
+        pairs: usize,
+    },
     /// Time a bundled benchmark network (build and simulation, synaptic events per second).
     Bench {
         /// Which network.
@@ -228,6 +246,55 @@ fn validate(model_path: &Path, common: &Common) -> Result<(), Failure> {
     Ok(())
 }
 
+fn analyze(dir: &Path, from: f64, bin: f64, fano_window: f64, pairs: usize) -> Result<(), Failure> {
+    for (name, v) in [("--bin", bin), ("--fano-window", fano_window)] {
+        if !(v > 0.0 && v.is_finite()) {
+            return Err(Failure::Input(format!("{name}: must be > 0, got {v}")));
+        }
+    }
+    if !(from >= 0.0 && from.is_finite()) {
+        return Err(Failure::Input(format!("--from: must be ≥ 0, got {from}")));
+    }
+    let trains = glia_analysis::load::spike_trains(dir, from)?;
+    let opts = glia_analysis::report::Options {
+        bin_ms: bin,
+        fano_window_ms: fano_window,
+        max_pairs: pairs,
+        t_start_ms: from,
+        ..Default::default()
+    };
+    let mut pops = serde_json::Map::new();
+    for (name, sp) in &trains {
+        if sp.t_stop <= sp.t_start {
+            return Err(Failure::Input(format!(
+                "--from: must be below the simulated time ({} ms), got {from}",
+                sp.t_stop
+            )));
+        }
+        let r = glia_analysis::report::analyze(sp, &opts);
+        let show = |x: Option<f64>| x.map_or("—".to_string(), |v| format!("{v:.3}"));
+        println!(
+            "{name:<12} {:>7} neurons {:>8.2} Hz  CV {:>6}  Fano {:>6}  corr {:>7}  χ {:>6}  f {:>6} Hz",
+            r.neurons,
+            r.mean_rate_hz,
+            show(r.cv_isi_mean),
+            show(r.fano_mean),
+            show(r.correlation_mean),
+            show(r.synchrony_chi),
+            show(r.dominant_frequency_hz),
+        );
+        pops.insert(
+            name.clone(),
+            serde_json::to_value(r).expect("report serialises"),
+        );
+    }
+    let doc = serde_json::json!({ "options": opts, "populations": pops });
+    let path = dir.join("analysis.json");
+    glia_io::write_json_atomic(&path, &doc)?;
+    println!("wrote {}", path.display());
+    Ok(())
+}
+
 const CUBA: &str = include_str!("../../../examples/cuba.toml");
 const COBA: &str = include_str!("../../../examples/coba.toml");
 const COBAHH: &str = include_str!("../../../examples/cobahh.toml");
@@ -301,6 +368,13 @@ fn main() -> ExitCode {
     let result = std::panic::catch_unwind(|| match &cli.command {
         Command::Run { model, out, common } => run(model, out.clone(), common),
         Command::Validate { model, common } => validate(model, common),
+        Command::Analyze {
+            out_dir,
+            from,
+            bin,
+            fano_window,
+            pairs,
+        } => analyze(out_dir, *from, *bin, *fano_window, *pairs),
         Command::Bench {
             network,
             json,

@@ -317,6 +317,107 @@ fn cases() -> Vec<Case> {
             edit("ids = [0, 1]", "ids = [0, 1, 0]"),
             &["inputs[0].ids[2]: neuron 0 is already listed at inputs[0].ids[0], got 0 again"],
         ),
+        case(
+            "unknown port kernel",
+            edit(
+                "tau_syn = 5.0, E_rev",
+                "kernel = \"beta\", tau_syn = 5.0, E_rev",
+            ),
+            &["populations[1].ports.exc.kernel", "unknown kernel \"beta\""],
+        ),
+        case(
+            "delta port with a time constant",
+            edit(
+                "type = \"conductance\", tau_syn = 5.0, E_rev = 0.0",
+                "kernel = \"delta\", tau_syn = 5.0",
+            ),
+            &[
+                "populations[1].ports.exc.tau_syn",
+                "a delta port has no time constant",
+            ],
+        ),
+        case(
+            "conductance delta port",
+            edit(
+                "tau_syn = 5.0, E_rev = 0.0",
+                "kernel = \"delta\", E_rev = 0.0",
+            ),
+            &[
+                "populations[1].ports.exc.type",
+                "a delta port is a current port",
+            ],
+        ),
+        case(
+            "alpha port without tau_syn",
+            edit(
+                "tau_syn = 5.0, E_rev = 0.0",
+                "kernel = \"alpha\", E_rev = 0.0",
+            ),
+            &["populations[1].ports.exc.tau_syn", "missing"],
+        ),
+        case(
+            "negative noise std",
+            append("[[inputs]]\nkind = \"noise\"\ntarget = \"a\"\nstd = -1.0"),
+            &["inputs[1].std: must be ≥ 0, got -1"],
+        ),
+        case(
+            "rate leak out of range",
+            append(
+                "[[populations]]\nname = \"r\"\nsize = 5\nmodel = \"rate\"\nparams = { leak = 1.5 }",
+            ),
+            &["populations[2].params.leak: must be in (0, 1], got 1.5"],
+        ),
+        case(
+            "unknown rate activation",
+            append(
+                "[[populations]]\nname = \"r\"\nsize = 5\nmodel = \"rate\"\nparams = { activation = \"softplus\" }",
+            ),
+            &["populations[2].params.activation", "softplus"],
+        ),
+        case(
+            "spectral radius on a non-recurrent projection",
+            edit(
+                "weight = 1.0\ndelay = 0.5",
+                "weight = 1.0\ndelay = 0.5\nspectral_radius = 0.9",
+            ),
+            &[
+                "projections[1].spectral_radius",
+                "only a recurrent projection",
+            ],
+        ),
+        case(
+            "unknown Izhikevich preset",
+            append(
+                "[[populations]]\nname = \"z\"\nsize = 5\nmodel = \"izhikevich\"\nparams = { preset = \"XY\" }",
+            ),
+            &["populations[2].params.preset", "\"XY\"", "RS"],
+        ),
+        case(
+            "negative AdEx capacitance",
+            append(
+                "[[populations]]\nname = \"x\"\nsize = 5\nmodel = \"adex\"\nparams = { C_m = -200.0 }",
+            ),
+            &["populations[2].params.C_m", "-200"],
+        ),
+        case(
+            "unknown AdEx preset",
+            append(
+                "[[populations]]\nname = \"x\"\nsize = 5\nmodel = \"adex\"\nparams = { preset = \"chaotic\" }",
+            ),
+            &["populations[2].params.preset", "chaotic", "tonic"],
+        ),
+        case(
+            "zero adaptation time constant",
+            append(
+                "[[populations]]\nname = \"x\"\nsize = 5\nmodel = \"lif_adapt\"\nparams = { tau_w = 0.0 }",
+            ),
+            &["populations[2].params.tau_w", "got 0"],
+        ),
+        case(
+            "zero spectral radius",
+            edit("weight = 20.0", "weight = 20.0\nspectral_radius = 0"),
+            &["projections[0].spectral_radius: must be > 0, got 0"],
+        ),
     ]
 }
 

@@ -128,6 +128,8 @@ pub enum Purpose {
     PoissonDrive = 6,
     /// Per-neuron parameters drawn from a distribution.
     Parameter = 7,
+    /// Gaussian noise currents.
+    NoiseCurrent = 8,
     /// Free for tests and user code.
     Other = 255,
 }

@@ -2,7 +2,13 @@
 
 use crate::connect::{self, RuleCtx};
 use crate::monitors::{Monitors, RateRecorder, SpikeRecorder, SpikeStats, StateRecorder};
-use crate::network::{Block, CurrentSchedule, Drive, Network, PopInfo, Proj};
+use crate::network::{Block, CurrentSchedule, Drive, Network, Noise, PopInfo, Proj};
+
+fn pops_noise(p: &PopInfo) -> bool {
+    !p.noises.is_empty()
+}
+use crate::csr::Weights;
+use crate::neurons::rate::Dale;
 use crate::neurons::{self, Model as NeuronModel, fill};
 use glia_core::Purpose;
 use glia_spec::{InputKind, Model, ModelError, MonitorKind, SynapseKind};
@@ -70,6 +76,7 @@ fn build_in_pool(model: &Model) -> Result<Network, ModelError> {
             slots: 2,
             padded: 0,
             drives: Vec::new(),
+            noises: Vec::new(),
         });
         states.push(low.blocks);
     }
@@ -91,6 +98,16 @@ fn build_in_pool(model: &Model) -> Result<Network, ModelError> {
                 ));
             }
         }
+        if matches!(tp.model, NeuronModel::Elm(_)) && pr.weight.lower_bound() < 0.0 {
+            return Err(ModelError::invalid(
+                format!("{}.weight", pr.path),
+                format!(
+                    "population \"{}\" is an elm neuron: weights into its branch ports play the role of relu(w_s) and must be ≥ 0, got {}",
+                    tp.name,
+                    pr.weight.lower_bound()
+                ),
+            ));
+        }
         let ctx = RuleCtx {
             seed: model.seed,
             id: k as u32,
@@ -101,7 +118,50 @@ fn build_in_pool(model: &Model) -> Result<Network, ModelError> {
             delay: &pr.delay,
             dt,
         };
-        let csr = connect::build(&pr.connect, &ctx);
+        let mut csr = connect::build(&pr.connect, &ctx);
+        if let NeuronModel::Rate(r) = &pops[pr.source].model
+            && let Some(dale) = r.dale
+        {
+            let bad = (0..csr.targets.len())
+                .map(|q| csr.weights.at(q))
+                .find(|&w| match dale {
+                    Dale::Excitatory => w < 0.0,
+                    Dale::Inhibitory => w > 0.0,
+                });
+            if let Some(w) = bad {
+                return Err(ModelError::invalid(
+                    format!("{}.weight", pr.path),
+                    format!(
+                        "population \"{}\" is {} (dale): its outgoing weights must be {}, got {w}",
+                        pops[pr.source].name,
+                        if dale == Dale::Excitatory {
+                            "excitatory"
+                        } else {
+                            "inhibitory"
+                        },
+                        if dale == Dale::Excitatory {
+                            "≥ 0"
+                        } else {
+                            "≤ 0"
+                        },
+                    ),
+                ));
+            }
+        }
+        if let Some(target_rho) = pr.spectral_radius {
+            let r = crate::spectral::spectral_radius(pops[pr.source].size, &csr, 1e-6, 1 << 14);
+            if r.rho == 0.0 {
+                return Err(ModelError::invalid(
+                    format!("{}.spectral_radius", pr.path),
+                    "the projection's matrix has spectral radius 0 (no cycles), it cannot be rescaled",
+                ));
+            }
+            let f = (target_rho / r.rho) as f32;
+            match &mut csr.weights {
+                Weights::Const(w) => *w *= f,
+                Weights::PerSynapse(ws) => ws.iter_mut().for_each(|w| *w *= f),
+            }
+        }
         let slots = usize::from(csr.max_delay()) + 1;
         let target = &mut pops[pr.target];
         target.slots = target.slots.max(slots);
@@ -128,6 +188,14 @@ fn build_in_pool(model: &Model) -> Result<Network, ModelError> {
                 stop,
             } => {
                 let port = port_index(pop, port, &format!("{}.port", inp.path))?;
+                if matches!(pop.model, NeuronModel::Elm(_)) && *weight < 0.0 {
+                    return Err(ModelError::invalid(
+                        format!("{}.weight", inp.path),
+                        format!(
+                            "the target is an elm neuron: the weight must be ≥ 0, got {weight}"
+                        ),
+                    ));
+                }
                 if matches!(pop.ports[port].kind, SynapseKind::Conductance { .. }) && *weight < 0.0
                 {
                     return Err(ModelError::invalid(
@@ -160,8 +228,46 @@ fn build_in_pool(model: &Model) -> Result<Network, ModelError> {
                     stop: *stop,
                 });
             }
+            InputKind::Noise {
+                ids,
+                mean,
+                std,
+                start,
+                stop,
+            } => {
+                if matches!(
+                    pop.model,
+                    NeuronModel::Poisson(_) | NeuronModel::Generator | NeuronModel::Elm(_)
+                ) {
+                    return Err(ModelError::invalid(
+                        format!("{}.target", inp.path),
+                        format!(
+                            "population \"{}\" (model \"{}\") takes no current input",
+                            pop.name, pop.model_name
+                        ),
+                    ));
+                }
+                let mask = ids.as_ref().map(|ids| {
+                    let mut m = vec![0.0f32; pop.size];
+                    for &i in ids {
+                        m[i as usize] = 1.0;
+                    }
+                    m
+                });
+                pop.noises.push(Noise {
+                    id: k as u32,
+                    mean: *mean as f32,
+                    std: *std as f32,
+                    mask,
+                    start: *start,
+                    stop: *stop,
+                });
+            }
             InputKind::Current { ids, changes } => {
-                if matches!(pop.model, NeuronModel::Poisson(_) | NeuronModel::Generator) {
+                if matches!(
+                    pop.model,
+                    NeuronModel::Poisson(_) | NeuronModel::Generator | NeuronModel::Elm(_)
+                ) {
                     return Err(ModelError::invalid(
                         format!("{}.target", inp.path),
                         format!(
@@ -182,7 +288,7 @@ fn build_in_pool(model: &Model) -> Result<Network, ModelError> {
     }
 
     // Blocks.
-    let mut has_current = vec![false; pops.len()];
+    let mut has_current: Vec<bool> = pops.iter().map(|p| !p.noises.is_empty()).collect();
     for c in &currents {
         has_current[c.pop] = true;
     }
@@ -197,6 +303,11 @@ fn build_in_pool(model: &Model) -> Result<Network, ModelError> {
                 start,
                 len,
                 i_ext: if has_current[pi] {
+                    vec![0.0; len]
+                } else {
+                    Vec::new()
+                },
+                i_tmp: if pops_noise(p) {
                     vec![0.0; len]
                 } else {
                     Vec::new()
@@ -269,6 +380,7 @@ fn build_in_pool(model: &Model) -> Result<Network, ModelError> {
     }
 
     let stats = pops.iter().map(|p| SpikeStats::new(p.size)).collect();
+    let has_graded = pops.iter().any(|p| p.model.is_graded());
     Ok(Network {
         dt,
         seed: model.seed,
@@ -286,5 +398,6 @@ fn build_in_pool(model: &Model) -> Result<Network, ModelError> {
         pool: None,
         threads: model.threads,
         build_s: 0.0,
+        has_graded,
     })
 }

@@ -13,6 +13,17 @@ pub enum Delays {
     PerSynapse(Vec<u16>),
 }
 
+impl Delays {
+    /// Delay of synapse `k` in steps.
+    #[inline]
+    pub fn at(&self, k: usize) -> u16 {
+        match self {
+            Delays::Const(d) => *d,
+            Delays::PerSynapse(v) => v[k],
+        }
+    }
+}
+
 /// Weights of a projection.
 #[derive(Clone, Debug)]
 pub enum Weights {

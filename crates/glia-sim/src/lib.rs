@@ -30,6 +30,7 @@ pub mod monitors;
 mod network;
 pub mod neurons;
 pub mod output;
+pub mod spectral;
 
 pub use csr::{Csr, Delays, Weights};
 pub use network::{Network, Progress, RunStats};

@@ -33,6 +33,57 @@ pub struct PopInfo {
     pub padded: usize,
     /// Poisson drives into its ports.
     pub drives: Vec<Drive>,
+    /// Gaussian noise currents.
+    pub noises: Vec<Noise>,
+}
+
+/// A Gaussian white-noise current: each step, each selected neuron gets `mean + std·ξ`,
+/// `ξ ~ N(0, 1)` from the stream `(seed, NoiseCurrent, id, step)` at the neuron's index
+/// (Box–Muller on two 32-bit words per neuron), so the draw does not depend on blocks or
+/// threads.
+#[derive(Debug)]
+pub struct Noise {
+    /// Stream id (input number).
+    pub id: u32,
+    /// Mean.
+    pub mean: f32,
+    /// Standard deviation.
+    pub std: f32,
+    /// Per neuron 1 (receives it) or 0; `None`: all.
+    pub mask: Option<Vec<f32>>,
+    /// First step with input.
+    pub start: u64,
+    /// First step without input.
+    pub stop: u64,
+}
+
+impl Noise {
+    /// Add this step's noise for neurons `offset..offset + out.len()` to `out`.
+    fn add(&self, seed: u64, step: u64, offset: usize, out: &mut [f32]) {
+        let n = out.len();
+        let mut r = [0u32; 2 * BLOCK];
+        let r = &mut r[..2 * n];
+        glia_core::rng::random_u32(
+            seed,
+            Purpose::NoiseCurrent,
+            self.id,
+            step,
+            2 * offset as u32,
+            r,
+        );
+        let mask = self.mask.as_ref().map(|m| &m[offset..offset + n]);
+        for i in 0..n {
+            // u1 in (0, 1], u2 in [0, 1).
+            let u1 = (f64::from(r[2 * i]) + 1.0) * (1.0 / 4_294_967_296.0);
+            let u2 = f64::from(r[2 * i + 1]) * (1.0 / 4_294_967_296.0);
+            let z = (-2.0 * u1.ln()).sqrt() * (std::f64::consts::TAU * u2).cos();
+            let x = self.mean + self.std * z as f32;
+            out[i] += match mask {
+                Some(m) => x * m[i],
+                None => x,
+            };
+        }
+    }
 }
 
 /// Poisson spike input injected into a port of every neuron of a population.
@@ -144,6 +195,8 @@ pub(crate) struct Block {
     pub len: usize,
     /// External current \[pA\] (current inputs); empty when the population has none.
     pub i_ext: Vec<f32>,
+    /// Scratch for `i_ext` plus noise; empty when the population has no noise input.
+    pub i_tmp: Vec<f32>,
     pub spikes: Vec<u32>,
     pub state: BlockState,
 }
@@ -228,6 +281,8 @@ pub struct Network {
     pub threads: usize,
     /// Wall-clock seconds spent building.
     pub build_s: f64,
+    /// Whether any population sends graded values.
+    pub(crate) has_graded: bool,
 }
 
 impl Network {
@@ -302,6 +357,9 @@ impl Network {
         } else {
             self.deliver_serial(s)
         };
+        if self.has_graded {
+            self.events += self.deliver_graded(s);
+        }
         self.record(s);
         self.step += 1;
     }
@@ -330,6 +388,42 @@ impl Network {
                 }
             }
         }
+    }
+
+    /// Deliver the values of graded (rate) populations: every source neuron sends `x_j·w` along
+    /// each of its synapses, every step (serial; the sums arrive in a fixed order, so the result
+    /// does not depend on the thread count).
+    fn deliver_graded(&mut self, s: u64) -> u64 {
+        let mut events = 0;
+        for proj in &self.projs {
+            let sp = &self.pops[proj.source];
+            if !sp.model.is_graded() {
+                continue;
+            }
+            let tp = &self.pops[proj.target];
+            let (np, slots, padded) = (tp.ports.len(), tp.slots as u64, tp.padded);
+            let ring = &mut self.rings[proj.target];
+            let csr = &proj.csr;
+            for b in &self.blocks[sp.blocks.clone()] {
+                let Some(x) = sp.model.output(&b.state) else {
+                    continue;
+                };
+                for (o, &xj) in x.iter().enumerate() {
+                    let j = b.start + o;
+                    let (a, e) = (csr.row_ptr[j] as usize, csr.row_ptr[j + 1] as usize);
+                    events += (e - a) as u64;
+                    if xj == 0.0 {
+                        continue;
+                    }
+                    for q in a..e {
+                        let d = u64::from(csr.delays.at(q));
+                        let off = (((s + d) % slots) as usize * np + proj.port) * padded;
+                        ring[off + csr.targets[q] as usize] += xj * csr.weights.at(q);
+                    }
+                }
+            }
+        }
+        events
     }
 
     /// Deliver this step's spikes on one thread, row by row.
@@ -736,7 +830,16 @@ fn update_block(pop: &PopInfo, b: &mut Block, inputs: &mut [&mut [f32]], s: u64,
             d.apply(seed, s, b.start, &mut inputs[d.port][..n]);
         }
     }
-    let i_ext = (!b.i_ext.is_empty()).then_some(&b.i_ext[..]);
+    let mut i_ext = (!b.i_ext.is_empty()).then_some(&b.i_ext[..]);
+    if pop.noises.iter().any(|z| s >= z.start && s < z.stop) {
+        b.i_tmp.copy_from_slice(&b.i_ext);
+        for z in &pop.noises {
+            if s >= z.start && s < z.stop {
+                z.add(seed, s, b.start, &mut b.i_tmp);
+            }
+        }
+        i_ext = Some(&b.i_tmp[..]);
+    }
     pop.model.update(
         &mut b.state,
         inputs,

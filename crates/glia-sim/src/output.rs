@@ -2,7 +2,7 @@
 //!
 //! | file | arrays |
 //! |---|---|
-//! | `spikes.npz` | per monitored population `P`: `P.times` (float64, ms), `P.ids` (uint32, index in `P`) |
+//! | `spikes.npz` | per monitored population `P`: `P.times` (float64, ms), `P.ids` (uint32, index in `P`), and `P.recorded` (uint32, the recorded neurons) when the monitor has `ids` |
 //! | `state.npz` | per state monitor `M`: `M.t` (float64, ms), `M.ids` (uint32), `M.<var>` (float64, samples × ids) |
 //! | `rates.npz` | per rate monitor on population `P`: `P.t` (float64, ms, bin start), `P.rate` (float64, Hz) |
 //! | `summary.json` | sizes, spike counts, mean rates, CV of ISIs, synapse counts, timings, `complete` |
@@ -47,6 +47,15 @@ pub fn write_outputs(
             let times: Array1<f64> = s.steps.iter().map(|&k| (k + 1) as f64 * dt).collect();
             z.add(&format!("{name}.times"), &times)?;
             z.add(&format!("{name}.ids"), &Array1::from(s.ids.clone()))?;
+            if let Some(sel) = &s.selected {
+                let rec: Array1<u32> = sel
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, on)| **on)
+                    .map(|(i, _)| i as u32)
+                    .collect();
+                z.add(&format!("{name}.recorded"), &rec)?;
+            }
         }
         z.finish()?;
         files.push(path);

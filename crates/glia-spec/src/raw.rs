@@ -115,6 +115,8 @@ pub enum InputSpec {
     Dc(DcInput),
     /// A piecewise-constant current: `amplitudes[k]` from `times[k]` on.
     StepCurrent(StepCurrentInput),
+    /// Gaussian white-noise current.
+    Noise(NoiseInput),
 }
 
 /// Independent Poisson spike trains injected into a receptor port of every target neuron.
@@ -156,6 +158,27 @@ pub struct DcInput {
     pub ids: Option<Vec<i64>>,
 }
 
+/// A Gaussian white-noise current: each step, each neuron gets `mean + std·ξ`, `ξ ~ N(0, 1)`
+/// drawn independently per neuron and step, held constant over the step.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NoiseInput {
+    /// Target population.
+    pub target: String,
+    /// Mean \[pA\] (or the model's current unit). Default 0.
+    #[serde(default)]
+    pub mean: f64,
+    /// Standard deviation per step \[pA\] (or the model's current unit).
+    pub std: f64,
+    /// Start \[ms\]. Default 0.
+    #[serde(default)]
+    pub start: f64,
+    /// Stop \[ms\]. Default: the end of the run.
+    pub stop: Option<f64>,
+    /// Neurons receiving it. Default: all.
+    pub ids: Option<Vec<i64>>,
+}
+
 /// A piecewise-constant current: `amplitudes[k]` from `times[k]` on.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -193,6 +216,9 @@ pub struct ProjectionSpec {
     pub weight: Option<toml::Value>,
     /// Delay \[ms\]. Default: one step (dt).
     pub delay: Option<toml::Value>,
+    /// Rescale the weights so that the projection's matrix (recurrent: source = target) has
+    /// this spectral radius.
+    pub spectral_radius: Option<f64>,
 }
 
 /// `connect = { rule = ..., ... }`.
@@ -385,7 +411,7 @@ macro_rules! tagged {
     };
 }
 
-tagged!(InputSpec, "kind", { "poisson" => Poisson(PoissonInput), "dc" => Dc(DcInput), "step_current" => StepCurrent(StepCurrentInput) });
+tagged!(InputSpec, "kind", { "poisson" => Poisson(PoissonInput), "dc" => Dc(DcInput), "step_current" => StepCurrent(StepCurrentInput), "noise" => Noise(NoiseInput) });
 tagged!(ConnectSpec, "rule", { "one_to_one" => OneToOne(OneToOneRule), "all_to_all" => AllToAll(AllToAllRule), "fixed_probability" => FixedProbability(FixedProbabilityRule), "fixed_indegree" => FixedIndegree(FixedIndegreeRule), "fixed_outdegree" => FixedOutdegree(FixedOutdegreeRule), "explicit" => Explicit(ExplicitRule) });
 tagged!(MonitorSpec, "kind", { "spikes" => Spikes(SpikesMonitor), "state" => State(StateMonitor), "rate" => Rate(RateMonitor) });
 

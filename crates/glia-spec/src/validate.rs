@@ -3,8 +3,8 @@
 
 use crate::raw::{
     AllToAllRule, ConnectSpec, DcInput, ExplicitRule, FixedIndegreeRule, FixedOutdegreeRule,
-    FixedProbabilityRule, InputSpec, ModelFile, MonitorSpec, PoissonInput, PopulationSpec,
-    RateMonitor, SpikesMonitor, StateMonitor, StepCurrentInput,
+    FixedProbabilityRule, InputSpec, ModelFile, MonitorSpec, NoiseInput, PoissonInput,
+    PopulationSpec, RateMonitor, SpikesMonitor, StateMonitor, StepCurrentInput,
 };
 use crate::values::{self, Values, show};
 use crate::{ModelError, Overrides, Result};
@@ -150,6 +150,19 @@ pub enum InputKind {
         /// First step without input.
         stop: u64,
     },
+    /// A Gaussian current, `mean + std·ξ` per neuron and step \[pA\].
+    Noise {
+        /// Neurons (all when `None`).
+        ids: Option<Vec<u32>>,
+        /// Mean.
+        mean: f64,
+        /// Standard deviation.
+        std: f64,
+        /// First step with input.
+        start: u64,
+        /// First step without input.
+        stop: u64,
+    },
     /// A piecewise-constant current \[pA\]: `(first step, amplitude)`, increasing steps.
     Current {
         /// Neurons (all when `None`).
@@ -176,6 +189,8 @@ pub struct Projection {
     pub weight: Values,
     /// Delays \[ms\], each ≥ dt.
     pub delay: Values,
+    /// Spectral radius to rescale the (recurrent) weight matrix to.
+    pub spectral_radius: Option<f64>,
     /// `projections[i]`, for messages.
     pub path: String,
 }
@@ -457,6 +472,43 @@ pub fn validate(raw: ModelFile, base_dir: &Path, ov: &Overrides) -> Result<Model
                     },
                 )
             }
+            InputSpec::Noise(NoiseInput {
+                target,
+                mean,
+                std,
+                start,
+                stop,
+                ids: sel,
+            }) => {
+                let t = find(target, format!("{path}.target"))?;
+                if !mean.is_finite() {
+                    return Err(ModelError::invalid(
+                        format!("{path}.mean"),
+                        format!("must be finite, got {mean}"),
+                    ));
+                }
+                if !(std.is_finite() && *std >= 0.0) {
+                    return Err(ModelError::invalid(
+                        format!("{path}.std"),
+                        format!("must be ≥ 0, got {std}"),
+                    ));
+                }
+                let (a, b) = start_stop(*start, *stop, duration, dt, &path)?;
+                let sel = sel
+                    .as_deref()
+                    .map(|l| ids(l, populations[t].size, &format!("{path}.ids")))
+                    .transpose()?;
+                (
+                    t,
+                    InputKind::Noise {
+                        ids: sel,
+                        mean: *mean,
+                        std: *std,
+                        start: a,
+                        stop: b,
+                    },
+                )
+            }
             InputSpec::StepCurrent(StepCurrentInput {
                 target,
                 times,
@@ -577,6 +629,21 @@ pub fn validate(raw: ModelFile, base_dir: &Path, ov: &Overrides) -> Result<Model
             ));
         }
         check_f32(&weight, &format!("{path}.weight"))?;
+        if let Some(r) = pr.spectral_radius {
+            let rp = format!("{path}.spectral_radius");
+            if !(r > 0.0 && r.is_finite()) {
+                return Err(ModelError::invalid(rp, format!("must be > 0, got {r}")));
+            }
+            if source != target {
+                return Err(ModelError::invalid(
+                    rp,
+                    format!(
+                        "only a recurrent projection (source = target) has a spectral radius; this one goes from \"{}\" to \"{}\"",
+                        pr.source, pr.target
+                    ),
+                ));
+            }
+        }
         projections.push(Projection {
             name,
             source,
@@ -585,6 +652,7 @@ pub fn validate(raw: ModelFile, base_dir: &Path, ov: &Overrides) -> Result<Model
             connect,
             weight,
             delay,
+            spectral_radius: pr.spectral_radius,
             path,
         });
     }

@@ -5,16 +5,25 @@
 //!
 //! | name | file | kind |
 //! |---|---|---|
-//! | `lif` | [`lif`] | leaky integrate-and-fire, exponential current/conductance ports |
-//! | `hh` | [`hh`] | Hodgkin–Huxley, Traub–Miles channels (COBAHH), ports |
+//! | `lif` | [`lif`] | leaky integrate-and-fire; current or conductance ports, exp/alpha/delta kernels |
+//! | `adex` | [`adex`] | adaptive exponential integrate-and-fire (Brette & Gerstner 2005), Naud et al. 2008 presets |
+//! | `lif_adapt` | [`adex`] | leaky integrate-and-fire with adaptation current and adaptive threshold |
+//! | `hh` | [`hh`] | Hodgkin–Huxley with Traub–Miles channels (COBAHH); ports |
+//! | `izhikevich` | [`izhikevich`] | Izhikevich (2003) quadratic model with recovery variable, presets |
+//! | `rate` | [`rate`] | leaky rate units (tanh, sigmoid, ReLU, linear) with graded output |
 //! | `poisson` | [`poisson`] | Poisson spike source |
 //! | `spike_generator` | [`generator`] | spikes at given times |
+//! | `elm` | [`elm`] | Expressive Leaky Memory neuron (Branch-ELM; MLP over branch traces and leaky memory) |
 
+pub mod adex;
+pub mod elm;
 pub mod generator;
 pub mod hh;
+pub mod izhikevich;
 pub mod lif;
 pub mod poisson;
 pub mod ports;
+pub mod rate;
 
 use crate::BLOCK;
 use glia_core::{CounterRng, Purpose};
@@ -23,7 +32,17 @@ use serde::de::DeserializeOwned;
 use std::path::Path;
 
 /// Known model names.
-pub const MODELS: &[&str] = &["lif", "hh", "poisson", "spike_generator"];
+pub const MODELS: &[&str] = &[
+    "lif",
+    "adex",
+    "lif_adapt",
+    "izhikevich",
+    "hh",
+    "elm",
+    "rate",
+    "poisson",
+    "spike_generator",
+];
 
 /// A neuron model's runtime form: its parameters and derived constants (shared by the blocks of
 /// a population) and the per-block state it advances.
@@ -160,6 +179,14 @@ macro_rules! registry {
 registry! {
     /// Leaky integrate-and-fire.
     Lif(lif::Lif),
+    /// Adaptive exponential or adaptive leaky integrate-and-fire (`adex`, `lif_adapt`).
+    Adex(adex::Adex),
+    /// Izhikevich (2003).
+    Izhikevich(izhikevich::Izhikevich),
+    /// Leaky rate units (echo-state reservoirs).
+    Rate(rate::Rate),
+    /// Expressive Leaky Memory neuron.
+    Elm(elm::Elm),
     /// Hodgkin–Huxley (Traub–Miles).
     Hh(hh::Hh),
 }
@@ -294,9 +321,11 @@ pub fn lower(
         steps,
         base_dir,
     };
-    // New models lower from `ctx`: `"name" => name::lower(&ctx)?,`.
-    let _ = &ctx;
     let mut lowered = match pop.model.as_str() {
+        "adex" => adex::lower(&ctx)?,
+        "lif_adapt" => adex::lower_lif_adapt(&ctx)?,
+        "izhikevich" => izhikevich::lower(&ctx)?,
+        "elm" => elm::lower(&ctx)?,
         "lif" => {
             let mut p: lif::LifParams = params(pop)?;
             p.check(&format!("{}.params", pop.path))?;
@@ -322,6 +351,7 @@ pub fn lower(
             }
         }
         "hh" => hh::lower(&ctx)?,
+        "rate" => rate::lower(&ctx)?,
         "poisson" => {
             no_ports(pop)?;
             #[derive(serde::Deserialize)]
