@@ -58,8 +58,8 @@ impl Figure {
                 (WIDTH, 70 + 430 * rows as u32)
             }
             Figure::State => {
-                let rows: usize = run.state.iter().map(|m| m.vars.len().max(1)).sum();
-                (WIDTH, 70 + 300 * rows.clamp(1, 12) as u32)
+                let (rows, _) = state_grid(state_panels(run));
+                (WIDTH, 70 + 300 * rows as u32)
             }
         }
     }
@@ -81,6 +81,46 @@ impl Figure {
         }
     }
 }
+
+/// Most state panels (monitor × variable) drawn.
+const MAX_STATE_PANELS: usize = 24;
+
+/// State panels: one per variable of each monitor.
+fn state_panels(run: &Run) -> usize {
+    run.state.iter().map(|m| m.vars.len()).sum()
+}
+
+/// Rows and columns for `n` state panels: one column up to 6, two beyond.
+fn state_grid(n: usize) -> (usize, usize) {
+    let n = n.clamp(1, MAX_STATE_PANELS);
+    let cols = if n <= 6 { 1 } else { 2 };
+    (n.div_ceil(cols), cols)
+}
+
+/// At most about `2 · buckets` points of the trace `(t_k, y_k)`: the minimum and maximum of each
+/// of `buckets` runs of samples, in time order, so spikes survive the thinning.
+fn envelope(pts: &[(f64, f64)], buckets: usize) -> Vec<(f64, f64)> {
+    if pts.len() <= 2 * buckets {
+        return pts.to_vec();
+    }
+    let per = pts.len().div_ceil(buckets);
+    let mut out = Vec::with_capacity(2 * buckets);
+    for chunk in pts.chunks(per) {
+        let lo = chunk.iter().min_by(|a, b| a.1.total_cmp(&b.1)).copied();
+        let hi = chunk.iter().max_by(|a, b| a.1.total_cmp(&b.1)).copied();
+        if let (Some(lo), Some(hi)) = (lo, hi) {
+            if lo.0 <= hi.0 {
+                out.extend([lo, hi]);
+            } else {
+                out.extend([hi, lo]);
+            }
+        }
+    }
+    out
+}
+
+/// Fewest recorded neurons of a population whose rate the raster figure plots.
+const MIN_RATE_NEURONS: usize = 10;
 
 /// Rows and columns for `n` panels.
 fn grid(n: usize) -> (usize, usize) {
@@ -137,7 +177,10 @@ where
 {
     let body = root.titled(&title(run, "spikes"), (FONT, TITLE))?;
     let h = body.dim_in_pixel().1;
-    let (top, bottom) = body.split_vertically(h * 64 / 100);
+    // Population rates of populations with too few neurons are mere spike trains: no panel.
+    let rated = |n: usize| n >= MIN_RATE_NEURONS;
+    let any_rated = run.spikes.iter().any(|s| rated(s.2.n));
+    let (top, bottom) = body.split_vertically(if any_rated { h * 64 / 100 } else { h });
     let (t0, t1) = run.window;
 
     // Stacked populations: population p occupies [offset[p], offset[p] + recorded neurons).
@@ -164,10 +207,18 @@ where
     } else {
         format!("spike raster ({}), {}", notes.join("; "), window_note(run))
     };
+    // Room for the population names on the right (DejaVu Sans at 20 px: about 11 px a letter).
+    let longest = run
+        .spikes
+        .iter()
+        .map(|s| s.0.chars().count())
+        .max()
+        .unwrap_or(0);
+    let right = (longest as u32 * 11 + 25).clamp(60, 300);
     let mut chart = ChartBuilder::on(&top)
         .caption(caption, (FONT, CAPTION))
         .margin(10)
-        .margin_right(110)
+        .margin_right(right)
         .x_label_area_size(45)
         .y_label_area_size(90)
         .build_cartesian_2d(t0..t1, 0f64..total.max(1) as f64)?;
@@ -185,15 +236,20 @@ where
         let c = colour(p);
         let stride = trains.n.div_ceil(max);
         let off = offsets[p] as f64;
-        chart.draw_series(
-            trains
-                .trains
-                .iter()
-                .enumerate()
-                .step_by(stride)
-                .flat_map(|(i, t)| t.iter().map(move |&s| (s, off + i as f64 + 0.5)))
-                .map(|pt| Circle::new(pt, 1, c.filled())),
-        )?;
+        let spikes = trains
+            .trains
+            .iter()
+            .enumerate()
+            .step_by(stride)
+            .flat_map(|(i, t)| t.iter().map(move |&s| (s, off + i as f64 + 0.5)));
+        if total <= 100 {
+            // Few neurons: a vertical tick per spike, most of the row high.
+            chart.draw_series(spikes.map(|(t, y)| {
+                PathElement::new(vec![(t, y - 0.4), (t, y + 0.4)], c.stroke_width(2))
+            }))?;
+        } else {
+            chart.draw_series(spikes.map(|pt| Circle::new(pt, 1, c.filled())))?;
+        }
         if p > 0 {
             chart.draw_series(LineSeries::new(
                 [(t0, off), (t1, off)],
@@ -215,6 +271,9 @@ where
         ))?;
     }
 
+    if !any_rated {
+        return Ok(());
+    }
     // Population rates below.
     let span = t1 - t0;
     let bin = nice((span / 1000.0).max(1.0).max(run.dt));
@@ -222,7 +281,7 @@ where
         .spikes
         .iter()
         .map(|(_, _, trains, _)| {
-            if trains.n == 0 {
+            if !rated(trains.n) {
                 return Vec::new();
             }
             trains
@@ -240,13 +299,25 @@ where
         .fold(0.0, f64::max)
         .max(1.0)
         * 1.08;
-    let mut chart = ChartBuilder::on(&bottom)
-        .caption(
-            format!("population rate, {} ms bins", tick(&bin)),
-            (FONT, CAPTION),
+    let skipped: Vec<&str> = run
+        .spikes
+        .iter()
+        .filter(|s| !rated(s.2.n))
+        .map(|s| s.0.as_str())
+        .collect();
+    let caption = if skipped.is_empty() {
+        format!("population rate, {} ms bins", tick(&bin))
+    } else {
+        format!(
+            "population rate, {} ms bins (not of {}: < {MIN_RATE_NEURONS} neurons)",
+            tick(&bin),
+            skipped.join(", ")
         )
+    };
+    let mut chart = ChartBuilder::on(&bottom)
+        .caption(caption, (FONT, CAPTION))
         .margin(10)
-        .margin_right(110)
+        .margin_right(right)
         .x_label_area_size(45)
         .y_label_area_size(90)
         .build_cartesian_2d(t0..t1, 0f64..rmax)?;
@@ -263,6 +334,9 @@ where
         .axis_desc_style((FONT, DESC))
         .draw()?;
     for (p, (series, (name, _, _, _))) in rates.into_iter().zip(&run.spikes).enumerate() {
+        if series.is_empty() {
+            continue;
+        }
         let c = colour(p);
         chart
             .draw_series(LineSeries::new(series, c.stroke_width(1)))?
@@ -461,14 +535,20 @@ fn state<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, run: &Run, opts: &Op
 where
     DB::ErrorType: 'static,
 {
-    let body = root.titled(&title(run, "state"), (FONT, TITLE))?;
+    let total = state_panels(run);
+    let what = if total > MAX_STATE_PANELS {
+        format!("state (first {MAX_STATE_PANELS} of {total} panels)")
+    } else {
+        "state".to_string()
+    };
+    let body = root.titled(&title(run, &what), (FONT, TITLE))?;
     let panels: Vec<(&StateMonitor, usize)> = run
         .state
         .iter()
         .flat_map(|m| (0..m.vars.len()).map(move |v| (m, v)))
-        .take(12)
+        .take(MAX_STATE_PANELS)
         .collect();
-    let areas = body.split_evenly((panels.len().max(1), 1));
+    let areas = body.split_evenly(state_grid(total));
     let (t0, t1) = run.window;
     for ((m, v), area) in panels.into_iter().zip(&areas) {
         let (var, data) = &m.vars[v];
@@ -514,11 +594,13 @@ where
             .draw()?;
         for j in 0..shown {
             let c = colour(j);
-            let pts =
+            let pts: Vec<(f64, f64)> =
                 m.t.iter()
                     .zip(data.chunks(cols))
                     .map(|(&t, row)| (t, row[j]))
-                    .filter(|p| p.1.is_finite());
+                    .filter(|p| p.1.is_finite())
+                    .collect();
+            let pts = envelope(&pts, 2000);
             chart
                 .draw_series(LineSeries::new(pts, c.stroke_width(1)))?
                 .label(format!("neuron {}", m.ids[j]))
@@ -554,6 +636,14 @@ mod tests {
         assert_eq!(nice(31.0), 50.0);
         assert_eq!(axis_end(27.5), 30.0);
         assert_eq!(axis_end(0.7), 0.8);
+        assert_eq!(state_grid(3), (3, 1));
+        assert_eq!(state_grid(16), (8, 2));
+        assert_eq!(state_grid(40), (12, 2));
+        let pts: Vec<(f64, f64)> = (0..10_000).map(|k| (k as f64, (k % 97) as f64)).collect();
+        let e = envelope(&pts, 100);
+        assert!(e.len() <= 200);
+        assert_eq!(e.iter().map(|p| p.1).fold(0.0, f64::max), 96.0);
+        assert!(e.windows(2).all(|w| w[0].0 <= w[1].0));
         assert_eq!(ordinal(2), "2nd");
         assert_eq!(ordinal(12), "12th");
         assert_eq!(var_label("v", Some("lif")), "v [mV]");
