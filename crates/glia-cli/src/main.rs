@@ -48,6 +48,9 @@ enum Command {
         /// Output directory (default: out/MODEL, MODEL being the file name without extension).
         #[arg(long)]
         out: Option<PathBuf>,
+        /// After the run, plot its outputs into the output directory (as `glia plot OUT_DIR`).
+        #[arg(long)]
+        plot: bool,
         #[command(flatten)]
         common: Common,
     },
@@ -76,6 +79,21 @@ enum Command {
         #[arg(long, default_value_t = 2000)]
         pairs: usize,
     },
+    /// Figures of a `glia run` output directory, written into it: raster.png (spike raster and
+    /// population rates), isi_hist.png, rate_hist.png, state.png (and .svg with --format).
+    Plot {
+        /// The output directory of `glia run`.
+        out_dir: PathBuf,
+        /// Image format.
+        #[arg(long, value_enum, default_value_t = PlotFormat::Png)]
+        format: PlotFormat,
+        /// Start of the plotted window \[ms\].
+        #[arg(long, default_value_t = 0.0)]
+        from: f64,
+        /// End of the plotted window \[ms\] (default: the end of the run).
+        #[arg(long)]
+        to: Option<f64>,
+    },
     /// Time a bundled benchmark network (build and simulation, synaptic events per second).
     Bench {
         /// Which network.
@@ -87,6 +105,13 @@ enum Command {
         #[command(flatten)]
         common: Common,
     },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum PlotFormat {
+    Png,
+    Svg,
+    Both,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -125,6 +150,12 @@ impl From<ModelError> for Failure {
     }
 }
 
+impl From<glia_plot::PlotError> for Failure {
+    fn from(e: glia_plot::PlotError) -> Self {
+        Failure::Input(e.to_string())
+    }
+}
+
 impl From<glia_io::IoError> for Failure {
     fn from(e: glia_io::IoError) -> Self {
         Failure::Input(e.to_string())
@@ -152,7 +183,12 @@ fn progress_bar(total: u64, dt: f64) -> ProgressBar {
     pb
 }
 
-fn run(model_path: &Path, out: Option<PathBuf>, common: &Common) -> Result<(), Failure> {
+fn run(
+    model_path: &Path,
+    out: Option<PathBuf>,
+    plot_after: bool,
+    common: &Common,
+) -> Result<(), Failure> {
     let model = glia_spec::load(model_path, &overrides(common))?;
     let out = out.unwrap_or_else(|| {
         PathBuf::from("out").join(
@@ -227,6 +263,27 @@ fn run(model_path: &Path, out: Option<PathBuf>, common: &Common) -> Result<(), F
     }
     if !stats.complete {
         return Err(Failure::Interrupted);
+    }
+    if plot_after {
+        plot(&out, PlotFormat::Png, 0.0, None)?;
+    }
+    Ok(())
+}
+
+fn plot(dir: &Path, format: PlotFormat, from: f64, to: Option<f64>) -> Result<(), Failure> {
+    let opts = glia_plot::Options {
+        formats: glia_plot::Formats {
+            png: matches!(format, PlotFormat::Png | PlotFormat::Both),
+            svg: matches!(format, PlotFormat::Svg | PlotFormat::Both),
+        },
+        from_ms: from,
+        to_ms: to,
+        ..Default::default()
+    };
+    let files = glia_plot::plot_dir(dir, &opts)?;
+    println!("figures in {}:", dir.display());
+    for f in files {
+        println!("  {}", f.display());
     }
     Ok(())
 }
@@ -366,7 +423,18 @@ fn main() -> ExitCode {
     }));
     let cli = Cli::parse();
     let result = std::panic::catch_unwind(|| match &cli.command {
-        Command::Run { model, out, common } => run(model, out.clone(), common),
+        Command::Run {
+            model,
+            out,
+            plot: p,
+            common,
+        } => run(model, out.clone(), *p, common),
+        Command::Plot {
+            out_dir,
+            format,
+            from,
+            to,
+        } => plot(out_dir, *format, *from, *to),
         Command::Validate { model, common } => validate(model, common),
         Command::Analyze {
             out_dir,
