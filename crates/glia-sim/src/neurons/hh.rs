@@ -74,6 +74,7 @@
 
 use super::Neuron;
 use super::ports::{PortState, Ports};
+use super::simd::{collect_spikes, select};
 use glia_core::fastmath::exp_f32;
 use glia_spec::{ModelError, PortSpec};
 use serde::Deserialize;
@@ -474,28 +475,6 @@ fn kernel(
         n[i] = gate(n[i], r[4], r[5], k.h);
     }
     any != 0
-}
-
-/// Append `first + i` for every non-zero `flags[i]`, skipping all-zero chunks of 32.
-#[inline(always)]
-fn collect_spikes(flags: &[f32], first: u32, spikes: &mut Vec<u32>) {
-    const CHUNK: usize = 32;
-    for (c, chunk) in flags.chunks(CHUNK).enumerate() {
-        if chunk.iter().fold(0u32, |a, f| a | f.to_bits()) != 0 {
-            for (j, &f) in chunk.iter().enumerate() {
-                if f != 0.0 {
-                    spikes.push(first + (c * CHUNK + j) as u32);
-                }
-            }
-        }
-    }
-}
-
-/// `if c { a } else { b }` as a bit blend (both evaluated), so that loops stay vectorised.
-#[inline(always)]
-fn select(c: bool, a: f32, b: f32) -> f32 {
-    let mask = (c as u32).wrapping_neg();
-    f32::from_bits((a.to_bits() & mask) | (b.to_bits() & !mask))
 }
 
 impl Neuron for Hh {

@@ -89,6 +89,7 @@
 //! State is single precision (f32), as in the other models.
 
 use super::ports::{PortState, Ports};
+use super::simd::select;
 use super::{BlockState, LowerCtx, Lowered, Model, Neuron};
 use glia_core::{CounterRng, Purpose};
 use glia_spec::{Kernel, ModelError, PortSpec, SynapseKind};
@@ -351,13 +352,6 @@ fn heun(v: f32, u: f32, a: f32, ab: f32, p: f32, q: f32, h: f32) -> (f32, f32) {
     let k2u = ab * vp - a * up;
     let hh = 0.5 * h;
     (v + hh * (k1v + k2v), u + hh * (k1u + k2u))
-}
-
-/// `if c { a } else { b }` as a bit blend (keeps the loops vectorisable; see `lif`).
-#[inline(always)]
-fn select(c: bool, a: f32, b: f32) -> f32 {
-    let m = (c as u32).wrapping_neg();
-    f32::from_bits((a.to_bits() & m) | (b.to_bits() & !m))
 }
 
 /// The substeps of one step for a tile (default scheme). `p`, `q`: the step's drive and linear

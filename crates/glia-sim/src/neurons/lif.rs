@@ -44,6 +44,7 @@
 
 use super::Neuron;
 use super::ports::{PortState, Ports};
+use super::simd::{collect_spikes, select};
 use glia_spec::{Kernel, ModelError, PortSpec, SynapseKind};
 use serde::Deserialize;
 
@@ -651,30 +652,6 @@ fn kernel2<M: Membrane>(
         any |= fire(f, &mut v[i], &mut refr[i], &mut flags[i], a);
     }
     any
-}
-
-/// Append `first + i` for every non-zero `flags[i]`, skipping all-zero chunks of 32 with a
-/// vectorised OR of the bit patterns.
-#[inline(always)]
-fn collect_spikes(flags: &[f32], first: u32, spikes: &mut Vec<u32>) {
-    const CHUNK: usize = 32;
-    for (c, chunk) in flags.chunks(CHUNK).enumerate() {
-        if chunk.iter().fold(0u32, |a, f| a | f.to_bits()) != 0 {
-            for (j, &f) in chunk.iter().enumerate() {
-                if f != 0.0 {
-                    spikes.push(first + (c * CHUNK + j) as u32);
-                }
-            }
-        }
-    }
-}
-
-/// `if c { a } else { b }` with both operands evaluated, as a bit blend: keeps the compiler
-/// from turning the choice into a choice of address, which would stop vectorisation.
-#[inline(always)]
-fn select(c: bool, a: f32, b: f32) -> f32 {
-    let m = (c as u32).wrapping_neg();
-    f32::from_bits((a.to_bits() & m) | (b.to_bits() & !m))
 }
 
 impl Neuron for Lif {

@@ -24,6 +24,7 @@ pub mod lif;
 pub mod poisson;
 pub mod ports;
 pub mod rate;
+mod simd;
 
 use crate::BLOCK;
 use glia_core::{CounterRng, Purpose};
