@@ -4,6 +4,24 @@ use crate::connect::{self, RuleCtx};
 use crate::monitors::{Monitors, RateRecorder, SpikeRecorder, SpikeStats, StateRecorder};
 use crate::network::{Block, CurrentSchedule, Drive, Network, Noise, PopInfo, Proj};
 
+/// Current inputs (`dc`, `step_current`, `noise`) need a model with a membrane current:
+/// spike sources and ELM neurons (whose input arrives only through branch ports) take none.
+fn takes_current(pop: &PopInfo, input_path: &str) -> Result<(), ModelError> {
+    if matches!(
+        pop.model,
+        NeuronModel::Poisson(_) | NeuronModel::Generator | NeuronModel::Elm(_)
+    ) {
+        return Err(ModelError::invalid(
+            format!("{input_path}.target"),
+            format!(
+                "population \"{}\" (model \"{}\") takes no current input",
+                pop.name, pop.model_name
+            ),
+        ));
+    }
+    Ok(())
+}
+
 fn pops_noise(p: &PopInfo) -> bool {
     !p.noises.is_empty()
 }
@@ -235,18 +253,7 @@ fn build_in_pool(model: &Model) -> Result<Network, ModelError> {
                 start,
                 stop,
             } => {
-                if matches!(
-                    pop.model,
-                    NeuronModel::Poisson(_) | NeuronModel::Generator | NeuronModel::Elm(_)
-                ) {
-                    return Err(ModelError::invalid(
-                        format!("{}.target", inp.path),
-                        format!(
-                            "population \"{}\" (model \"{}\") takes no current input",
-                            pop.name, pop.model_name
-                        ),
-                    ));
-                }
+                takes_current(pop, &inp.path)?;
                 let mask = ids.as_ref().map(|ids| {
                     let mut m = vec![0.0f32; pop.size];
                     for &i in ids {
@@ -264,18 +271,7 @@ fn build_in_pool(model: &Model) -> Result<Network, ModelError> {
                 });
             }
             InputKind::Current { ids, changes } => {
-                if matches!(
-                    pop.model,
-                    NeuronModel::Poisson(_) | NeuronModel::Generator | NeuronModel::Elm(_)
-                ) {
-                    return Err(ModelError::invalid(
-                        format!("{}.target", inp.path),
-                        format!(
-                            "population \"{}\" (model \"{}\") takes no current input",
-                            pop.name, pop.model_name
-                        ),
-                    ));
-                }
+                takes_current(pop, &inp.path)?;
                 currents.push(CurrentSchedule {
                     pop: inp.target,
                     ids: ids.clone(),
