@@ -101,6 +101,9 @@ fn build_in_pool(model: &Model) -> Result<Network, ModelError> {
 
     // Projections.
     let mut projs = Vec::new();
+    let mut plastic = Vec::new();
+    // Modulator channels: none yet (see `plasticity::Ctx::modulator`).
+    let modulator_names: Vec<String> = Vec::new();
     for (k, pr) in model.projections.iter().enumerate() {
         let tp = &pops[pr.target];
         let port = port_index(tp, &pr.port, &format!("{}.port", pr.path))?;
@@ -180,6 +183,40 @@ fn build_in_pool(model: &Model) -> Result<Network, ModelError> {
                 Weights::PerSynapse(ws) => ws.iter_mut().for_each(|w| *w *= f),
             }
         }
+        if let Some(spec) = &pr.plasticity {
+            for (p, role) in [(&pops[pr.source], "source"), (&pops[pr.target], "target")] {
+                if p.model.is_graded() {
+                    return Err(ModelError::invalid(
+                        format!("{}.plasticity", pr.path),
+                        format!(
+                            "the {role} population \"{}\" (model \"{}\") sends graded values, not spikes: spike-timing plasticity needs spiking neurons on both sides",
+                            p.name, p.model_name
+                        ),
+                    ));
+                }
+            }
+            if let SynapseKind::Conductance { .. } = tp.ports[port].kind
+                && spec.w_min < 0.0
+            {
+                return Err(ModelError::invalid(
+                    format!("{}.w_min", spec.path),
+                    format!(
+                        "port \"{}\" is conductance-based: weights must stay ≥ 0 nS, got w_min = {}",
+                        pr.port, spec.w_min
+                    ),
+                ));
+            }
+            plastic.push(crate::plasticity::lower(
+                spec,
+                k,
+                &mut csr,
+                pops[pr.source].size,
+                tp.size,
+                dt,
+                &modulator_names,
+                &format!("{}.weight", pr.path),
+            )?);
+        }
         let slots = usize::from(csr.max_delay()) + 1;
         let target = &mut pops[pr.target];
         target.slots = target.slots.max(slots);
@@ -189,6 +226,7 @@ fn build_in_pool(model: &Model) -> Result<Network, ModelError> {
             target: pr.target,
             port,
             csr,
+            plastic: pr.plasticity.is_some(),
         });
     }
 
@@ -395,5 +433,8 @@ fn build_in_pool(model: &Model) -> Result<Network, ModelError> {
         threads: model.threads,
         build_s: 0.0,
         has_graded,
+        plastic,
+        modulators: vec![0.0; modulator_names.len()],
+        modulator_names,
     })
 }

@@ -214,6 +214,9 @@ pub struct Proj {
     pub port: usize,
     /// Synapses.
     pub csr: Csr,
+    /// Whether the weights are plastic (delivered by the plasticity phase, see
+    /// [`crate::plasticity`]).
+    pub plastic: bool,
 }
 
 /// A piecewise-constant current input.
@@ -283,6 +286,13 @@ pub struct Network {
     pub build_s: f64,
     /// Whether any population sends graded values.
     pub(crate) has_graded: bool,
+    /// Plastic projections with their rule state.
+    pub plastic: Vec<crate::plasticity::PlasticProj>,
+    /// Current value of each modulator channel (read by rules through
+    /// [`crate::plasticity::Ctx::modulator`]).
+    pub modulators: Vec<f32>,
+    /// Names of the modulator channels.
+    pub modulator_names: Vec<String>,
 }
 
 impl Network {
@@ -360,6 +370,9 @@ impl Network {
         if self.has_graded {
             self.events += self.deliver_graded(s);
         }
+        if !self.plastic.is_empty() {
+            self.events += self.plasticity_phase(s);
+        }
         self.record(s);
         self.step += 1;
     }
@@ -431,7 +444,7 @@ impl Network {
         let mut events = 0;
         for proj in &self.projs {
             let spikes = &self.spikes[proj.source];
-            if spikes.is_empty() {
+            if spikes.is_empty() || proj.plastic {
                 continue;
             }
             let tp = &self.pops[proj.target];
@@ -518,7 +531,7 @@ impl Network {
             let (np, slots) = (tp.ports.len(), tp.slots as u64);
             let lo = st.base as u32;
             let hi = (st.base + st.blocks.iter().map(|b| b.len).sum::<usize>()) as u32;
-            for proj in projs.iter().filter(|p| p.target == st.pop) {
+            for proj in projs.iter().filter(|p| p.target == st.pop && !p.plastic) {
                 let csr = &proj.csr;
                 for &i in &spikes[proj.source] {
                     let (a, b) = (
@@ -545,7 +558,7 @@ impl Network {
         });
         drop(work);
         let mut events = 0;
-        for proj in &self.projs {
+        for proj in self.projs.iter().filter(|p| !p.plastic) {
             for &i in &self.spikes[proj.source] {
                 events += proj.csr.row_ptr[i as usize + 1] - proj.csr.row_ptr[i as usize];
             }

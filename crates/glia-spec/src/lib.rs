@@ -19,8 +19,8 @@ pub mod validate;
 pub mod values;
 
 pub use validate::{
-    Connect, Input, InputKind, Kernel, Model, Monitor, MonitorKind, Population, PortSpec,
-    Projection, SynapseKind,
+    Connect, Input, InputKind, Kernel, Model, Monitor, MonitorKind, Plasticity, Population,
+    PortSpec, Projection, SynapseKind,
 };
 pub use values::{Dist, DistKind, Values};
 
