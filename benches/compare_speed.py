@@ -107,6 +107,16 @@ def main() -> None:
           + (" NEST s per bio-s | glia speed-up vs NEST | NEST rate (Hz) |" if args.nest else ""))
     print("|---|---|---|---|---|---|---|---|---|---|" + ("---|---|---|" if args.nest else ""))
     print("\n".join(rows))
+    # CPU time of the simulation loop (glia: /proc/self/stat; Brian2: its std::clock figure):
+    # on a shared machine wall times include time when other processes held the cores.
+    for net, r in raw.items():
+        gc = [x.get("sim_cpu_s") for x in r["glia"]]
+        bc = [x.get("brian2_cpu_s") for x in r["brian2"]]
+        if all(v is not None for v in gc + bc):
+            bio = r["glia"][0]["bio_s"]
+            g_cpu, b_cpu = statistics.median(gc) / bio, statistics.median(bc) / bio
+            print(f"{net}: CPU s per bio-s: Brian2 {b_cpu:.3f}, glia {g_cpu:.3f} "
+                  f"(**{b_cpu / g_cpu:.1f}×**)")
     os.makedirs(os.path.join(HERE, "results"), exist_ok=True)
     stamp = datetime.datetime.now().strftime("%Y-%m-%dT%H%M")
     with open(os.path.join(HERE, "results", f"speed-{stamp}.json"), "w") as f:

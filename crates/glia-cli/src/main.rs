@@ -360,6 +360,18 @@ const COBAHH: &str = include_str!("../../../examples/cobahh.toml");
 const BRUNEL: &str = include_str!("../../../examples/brunel.toml");
 const BRUNEL_STDP: &str = include_str!("../../../examples/brunel_stdp.toml");
 
+/// CPU seconds (user + system) used by this process so far, from `/proc/self/stat` (Linux;
+/// `None` elsewhere). On a shared machine this, unlike wall time, does not count the time other
+/// processes hold the cores.
+fn process_cpu_s() -> Option<f64> {
+    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+    // Fields after the command name (which is in parentheses and may contain spaces).
+    let rest = &stat[stat.rfind(')')? + 2..];
+    let f: Vec<&str> = rest.split_whitespace().collect();
+    let (utime, stime): (f64, f64) = (f.get(11)?.parse().ok()?, f.get(12)?.parse().ok()?);
+    Some((utime + stime) / 100.0) // USER_HZ = 100 on Linux
+}
+
 fn bench(which: BenchNet, json: bool, common: &Common) -> Result<(), Failure> {
     let (name, text) = match which {
         BenchNet::Cuba => ("cuba", CUBA),
@@ -375,7 +387,9 @@ fn bench(which: BenchNet, json: bool, common: &Common) -> Result<(), Failure> {
     }));
     let model = glia_spec::parse(text, Path::new("examples"), &ov)?;
     let mut net = glia_sim::build::build(&model)?;
+    let cpu0 = process_cpu_s();
     let stats = net.run(model.steps, &mut |_| true);
+    let sim_cpu_s = process_cpu_s().zip(cpu0).map(|(b, a)| b - a);
     let bio_s = model.duration / 1000.0;
     let spikes: u64 = net.stats.iter().map(|s| s.total).sum();
     let neurons: usize = net.pops.iter().map(|p| p.size).sum();
@@ -392,6 +406,7 @@ fn bench(which: BenchNet, json: bool, common: &Common) -> Result<(), Failure> {
         "spikes": spikes,
         "rate_hz": spikes as f64 / (neurons as f64 * bio_s),
         "synaptic_events_per_s": stats.events as f64 / stats.wall_s,
+        "sim_cpu_s": sim_cpu_s,
     });
     if json {
         println!("{record}");
