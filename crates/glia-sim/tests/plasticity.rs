@@ -837,3 +837,58 @@ fn song2000_weights_move_to_the_bounds() {
     let inner = hist[1..9].iter().sum::<usize>() as f64 / 8.0;
     assert!(outer >= 1.2 * inner, "histogram {hist:?}");
 }
+
+/// `weights.npz` holds, per plastic projection, its sources, targets and final weights, equal
+/// to the network's weights.
+#[test]
+fn weights_npz_has_final_weights() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = r#"
+        [simulation]
+        duration = 200.0
+        [[populations]]
+        name = "pre"
+        size = 2
+        model = "poisson"
+        params = { rate = 100.0 }
+        [[populations]]
+        name = "b"
+        size = 2
+        model = "lif"
+        params = { I_e = 1000.0 }
+        [[projections]]
+        name = "learn"
+        source = "pre"
+        target = "b"
+        port = "exc"
+        connect = { rule = "all_to_all" }
+        weight = 0.5
+        plasticity = { rule = "stdp", a_plus = 0.01, a_minus = 0.01, w_max = 1.0 }
+        "#;
+    let mut net = build(&text);
+    run(&mut net);
+    let params = Default::default();
+    let info = glia_sim::output::RunInfo {
+        model_path: "test",
+        run: Default::default(),
+        parameters: &params,
+    };
+    glia_sim::output::write_outputs(&net, dir.path(), &info).unwrap();
+    let path = dir.path().join("weights.npz");
+    let get = |name: &str| glia_io::read_npz_array(&path, name).unwrap().unwrap();
+    let (src, tgt, w) = net.weights(0);
+    match (
+        get("learn.sources").1,
+        get("learn.targets").1,
+        get("learn.weights").1,
+    ) {
+        (glia_io::ArrayData::Int(s), glia_io::ArrayData::Int(t), glia_io::ArrayData::Float(x)) => {
+            assert_eq!(s, src.iter().map(|&v| i64::from(v)).collect::<Vec<_>>());
+            assert_eq!(t, tgt.iter().map(|&v| i64::from(v)).collect::<Vec<_>>());
+            assert_eq!(x, w.iter().map(|&v| f64::from(v)).collect::<Vec<_>>());
+            assert_eq!(s, vec![0, 0, 1, 1]);
+            assert!(x.iter().any(|&v| v != 0.5), "weights changed");
+        }
+        other => panic!("unexpected dtypes {other:?}"),
+    }
+}
