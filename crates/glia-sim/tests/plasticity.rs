@@ -865,7 +865,7 @@ fn weights_npz_has_final_weights() {
         weight = 0.5
         plasticity = { rule = "stdp", a_plus = 0.01, a_minus = 0.01, w_max = 1.0 }
         "#;
-    let mut net = build(&text);
+    let mut net = build(text);
     run(&mut net);
     let params = Default::default();
     let info = glia_sim::output::RunInfo {
