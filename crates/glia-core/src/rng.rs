@@ -130,6 +130,8 @@ pub enum Purpose {
     Parameter = 7,
     /// Gaussian noise currents.
     NoiseCurrent = 8,
+    /// Random permutation of grid points over populations (`[[grids]]` with `shuffle`).
+    Layout = 20,
     /// Free for tests and user code.
     Other = 255,
 }

@@ -100,6 +100,7 @@ fn build_in_pool(model: &Model) -> Result<Network, ModelError> {
     }
 
     // Projections.
+    let positions = connect::grid_positions(model);
     let mut projs = Vec::new();
     for (k, pr) in model.projections.iter().enumerate() {
         let tp = &pops[pr.target];
@@ -135,6 +136,8 @@ fn build_in_pool(model: &Model) -> Result<Network, ModelError> {
             weight: &pr.weight,
             delay: &pr.delay,
             dt,
+            source_pos: positions[pr.source].as_deref(),
+            target_pos: positions[pr.target].as_deref(),
         };
         let mut csr = connect::build(&pr.connect, &ctx);
         if let NeuronModel::Rate(r) = &pops[pr.source].model

@@ -19,7 +19,7 @@ pub mod validate;
 pub mod values;
 
 pub use validate::{
-    Connect, Input, InputKind, Kernel, Model, Monitor, MonitorKind, Population, PortSpec,
+    Connect, Grid, Input, InputKind, Kernel, Model, Monitor, MonitorKind, Population, PortSpec,
     Projection, SynapseKind,
 };
 pub use values::{Dist, DistKind, Values};

@@ -29,6 +29,33 @@ pub struct ModelFile {
     /// `[[monitors]]`.
     #[serde(default)]
     pub monitors: Vec<MonitorSpec>,
+    /// `[[grids]]`: neuron positions on regular 3-D grids.
+    #[serde(default)]
+    pub grids: Vec<GridSpec>,
+}
+
+/// `[[grids]]`: places the neurons of some populations on the points of a regular 3-D grid.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GridSpec {
+    /// Name (for messages). Default `"grids[k]"`.
+    pub name: Option<String>,
+    /// Points along x, y, z (each ≥ 1); their product is the number of neurons placed.
+    pub shape: Vec<i64>,
+    /// Distance between neighbouring points. Default 1.
+    #[serde(default = "one_f64")]
+    pub spacing: f64,
+    /// Populations placed on the grid, in this order; their sizes must add up to the number of
+    /// points.
+    pub populations: Vec<String>,
+    /// Randomly permute the points before handing them out (random E/I labels over the grid).
+    /// Default false: populations take the points in row-major order.
+    #[serde(default)]
+    pub shuffle: bool,
+}
+
+fn one_f64() -> f64 {
+    1.0
 }
 
 /// `[simulation]`.
@@ -237,6 +264,22 @@ pub enum ConnectSpec {
     /// Explicit arrays, from one `.npz` (`file`, arrays `sources`, `targets` and optionally
     /// `weights`, `delays`) or separate `.npy` files.
     Explicit(ExplicitRule),
+    /// Each pair independently with probability `c·exp(−(D/λ)²)`, `D` the distance between
+    /// the neurons' grid positions.
+    Distance(DistanceRule),
+}
+
+/// Each pair independently with probability `c·exp(−(D/λ)²)` (positions from `[[grids]]`).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DistanceRule {
+    /// Probability at distance 0.
+    pub c: f64,
+    /// Length constant λ (grid units).
+    pub lambda: f64,
+    /// Allow i → i. Default true.
+    #[serde(default = "yes")]
+    pub allow_self: bool,
 }
 
 /// Neuron i → neuron i (equal sizes).
@@ -412,7 +455,7 @@ macro_rules! tagged {
 }
 
 tagged!(InputSpec, "kind", { "poisson" => Poisson(PoissonInput), "dc" => Dc(DcInput), "step_current" => StepCurrent(StepCurrentInput), "noise" => Noise(NoiseInput) });
-tagged!(ConnectSpec, "rule", { "one_to_one" => OneToOne(OneToOneRule), "all_to_all" => AllToAll(AllToAllRule), "fixed_probability" => FixedProbability(FixedProbabilityRule), "fixed_indegree" => FixedIndegree(FixedIndegreeRule), "fixed_outdegree" => FixedOutdegree(FixedOutdegreeRule), "explicit" => Explicit(ExplicitRule) });
+tagged!(ConnectSpec, "rule", { "one_to_one" => OneToOne(OneToOneRule), "all_to_all" => AllToAll(AllToAllRule), "fixed_probability" => FixedProbability(FixedProbabilityRule), "fixed_indegree" => FixedIndegree(FixedIndegreeRule), "fixed_outdegree" => FixedOutdegree(FixedOutdegreeRule), "explicit" => Explicit(ExplicitRule), "distance" => Distance(DistanceRule) });
 tagged!(MonitorSpec, "kind", { "spikes" => Spikes(SpikesMonitor), "state" => State(StateMonitor), "rate" => Rate(RateMonitor) });
 
 /// Deserialize an expanded table, reporting the path of the first bad field.

@@ -2,9 +2,9 @@
 //! (apart from what each neuron model checks of its own parameters).
 
 use crate::raw::{
-    AllToAllRule, ConnectSpec, DcInput, ExplicitRule, FixedIndegreeRule, FixedOutdegreeRule,
-    FixedProbabilityRule, InputSpec, ModelFile, MonitorSpec, NoiseInput, PoissonInput,
-    PopulationSpec, RateMonitor, SpikesMonitor, StateMonitor, StepCurrentInput,
+    AllToAllRule, ConnectSpec, DcInput, DistanceRule, ExplicitRule, FixedIndegreeRule,
+    FixedOutdegreeRule, FixedProbabilityRule, InputSpec, ModelFile, MonitorSpec, NoiseInput,
+    PoissonInput, PopulationSpec, RateMonitor, SpikesMonitor, StateMonitor, StepCurrentInput,
 };
 use crate::values::{self, Values, show};
 use crate::{ModelError, Overrides, Result};
@@ -40,8 +40,27 @@ pub struct Model {
     pub projections: Vec<Projection>,
     /// Monitors.
     pub monitors: Vec<Monitor>,
+    /// Grids that give populations positions (`[[grids]]`).
+    pub grids: Vec<Grid>,
     /// Directory that relative paths in the model are resolved against.
     pub base_dir: PathBuf,
+}
+
+/// A regular 3-D grid whose points are handed out to populations.
+#[derive(Clone, Debug)]
+pub struct Grid {
+    /// Name.
+    pub name: String,
+    /// Points along x, y, z.
+    pub shape: [usize; 3],
+    /// Distance between neighbouring points.
+    pub spacing: f64,
+    /// Population indices, in the order they take points.
+    pub populations: Vec<usize>,
+    /// Permute the points randomly first (stream `(seed, Layout, grid index)`).
+    pub shuffle: bool,
+    /// Where in the model, e.g. `grids[0]`.
+    pub path: String,
 }
 
 /// A population: model name and raw parameters (the neuron model validates them).
@@ -241,6 +260,16 @@ pub enum Connect {
         /// Per-synapse delays \[ms\], if given.
         delays: Option<Vec<f64>>,
     },
+    /// Bernoulli per pair with probability `c·exp(−(D/λ)²)`, `D` the distance between grid
+    /// positions.
+    Distance {
+        /// Probability at distance 0.
+        c: f64,
+        /// Length constant λ.
+        lambda: f64,
+        /// Allow i → i.
+        allow_self: bool,
+    },
 }
 
 /// A validated monitor.
@@ -284,7 +313,10 @@ fn positive(x: f64, path: &str, unit: &str) -> Result<f64> {
     if !x.is_finite() || x <= 0.0 {
         return Err(ModelError::invalid(
             path,
-            format!("must be > 0 {unit}, got {x}"),
+            format!(
+                "must be > 0{}{unit}, got {x}",
+                if unit.is_empty() { "" } else { " " }
+            ),
         ));
     }
     Ok(x)
@@ -558,6 +590,73 @@ pub fn validate(raw: ModelFile, base_dir: &Path, ov: &Overrides) -> Result<Model
         inputs.push(Input { target, kind, path });
     }
 
+    // Grids.
+    let mut grids = Vec::new();
+    let mut placed: HashMap<usize, usize> = HashMap::new();
+    for (g, gs) in raw.grids.iter().enumerate() {
+        let path = format!("grids[{g}]");
+        if gs.shape.len() != 3 {
+            return Err(ModelError::invalid(
+                format!("{path}.shape"),
+                format!(
+                    "must list 3 sizes [nx, ny, nz], got {} ({:?})",
+                    gs.shape.len(),
+                    gs.shape
+                ),
+            ));
+        }
+        let mut shape = [0usize; 3];
+        for (k, &n) in gs.shape.iter().enumerate() {
+            if n < 1 {
+                return Err(ModelError::invalid(
+                    format!("{path}.shape[{k}]"),
+                    format!("must be ≥ 1, got {n}"),
+                ));
+            }
+            shape[k] = n as usize;
+        }
+        let spacing = positive(gs.spacing, &format!("{path}.spacing"), "")?;
+        if gs.populations.is_empty() {
+            return Err(ModelError::invalid(
+                format!("{path}.populations"),
+                "must name at least one population, got []",
+            ));
+        }
+        let mut pops = Vec::new();
+        for (k, name) in gs.populations.iter().enumerate() {
+            let p = find(name, format!("{path}.populations[{k}]"))?;
+            if let Some(other) = placed.insert(p, g) {
+                return Err(ModelError::invalid(
+                    format!("{path}.populations[{k}]"),
+                    format!("population \"{name}\" is already placed by grids[{other}]"),
+                ));
+            }
+            pops.push(p);
+        }
+        let points = shape.iter().try_fold(1usize, |a, &b| a.checked_mul(b));
+        let total: usize = pops.iter().map(|&p| populations[p].size).sum();
+        if points != Some(total) {
+            return Err(ModelError::invalid(
+                format!("{path}.shape"),
+                format!(
+                    "{}×{}×{} points must equal the populations' total size {total}, got {}",
+                    shape[0],
+                    shape[1],
+                    shape[2],
+                    points.map_or("more than 2^64".to_string(), |n| n.to_string())
+                ),
+            ));
+        }
+        grids.push(Grid {
+            name: gs.name.clone().unwrap_or_else(|| path.clone()),
+            shape,
+            spacing,
+            populations: pops,
+            shuffle: gs.shuffle,
+            path,
+        });
+    }
+
     // Projections.
     let mut projections = Vec::new();
     let mut proj_names: HashMap<String, usize> = HashMap::new();
@@ -574,6 +673,19 @@ pub fn validate(raw: ModelFile, base_dir: &Path, ov: &Overrides) -> Result<Model
             &format!("{path}.connect"),
             base_dir,
         )?;
+        if let Connect::Distance { .. } = connect {
+            for (side, p) in [("source", source), ("target", target)] {
+                if !placed.contains_key(&p) {
+                    return Err(ModelError::invalid(
+                        format!("{path}.connect.rule"),
+                        format!(
+                            "\"distance\" needs positions, but the {side} population \"{}\" is on no grid; list it in a [[grids]] entry",
+                            populations[p].name
+                        ),
+                    ));
+                }
+            }
+        }
         let n_explicit = match &connect {
             Connect::Explicit { sources, .. } => Some(sources.len()),
             _ => None,
@@ -800,6 +912,7 @@ pub fn validate(raw: ModelFile, base_dir: &Path, ov: &Overrides) -> Result<Model
         inputs,
         projections,
         monitors,
+        grids,
         base_dir: base_dir.to_path_buf(),
     })
 }
@@ -1109,6 +1222,24 @@ fn connect(
             allow_self: *allow_self,
             allow_multapses: *allow_multapses,
         },
+        ConnectSpec::Distance(DistanceRule {
+            c,
+            lambda,
+            allow_self,
+        }) => {
+            if !(0.0..=1.0).contains(c) {
+                return Err(ModelError::invalid(
+                    format!("{path}.c"),
+                    format!("must be a probability in [0, 1], got {c}"),
+                ));
+            }
+            let lambda = positive(*lambda, &format!("{path}.lambda"), "")?;
+            Connect::Distance {
+                c: *c,
+                lambda,
+                allow_self: *allow_self,
+            }
+        }
         ConnectSpec::Explicit(ExplicitRule {
             file,
             sources,
