@@ -186,12 +186,26 @@ fn build_in_pool(model: &Model) -> Result<Network, ModelError> {
         let slots = usize::from(csr.max_delay()) + 1;
         let target = &mut pops[pr.target];
         target.slots = target.slots.max(slots);
+        let stp = match pr.stp {
+            None => None,
+            Some(_) if pops[pr.source].model.is_graded() => {
+                return Err(ModelError::invalid(
+                    format!("{}.stp", pr.path),
+                    format!(
+                        "short-term plasticity needs spikes, but population \"{}\" (model \"{}\") sends graded values",
+                        pops[pr.source].name, pops[pr.source].model_name
+                    ),
+                ));
+            }
+            Some(p) => Some(crate::stp::StpState::new(p, pops[pr.source].size)),
+        };
         projs.push(Proj {
             name: pr.name.clone(),
             source: pr.source,
             target: pr.target,
             port,
             csr,
+            stp,
         });
     }
 

@@ -31,6 +31,7 @@ mod network;
 pub mod neurons;
 pub mod output;
 pub mod spectral;
+pub mod stp;
 
 pub use csr::{Csr, Delays, Weights};
 pub use network::{Network, Progress, RunStats};

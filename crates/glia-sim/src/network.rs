@@ -3,6 +3,7 @@
 use crate::csr::{Csr, Delays, Weights};
 use crate::monitors::{Monitors, SpikeStats, StateRecorder};
 use crate::neurons::{BlockState, Model};
+use crate::stp::StpState;
 use crate::{BLOCK, BLOCK_SHIFT};
 use glia_core::{CounterRng, Purpose};
 use glia_spec::PortSpec;
@@ -214,6 +215,8 @@ pub struct Proj {
     pub port: usize,
     /// Synapses.
     pub csr: Csr,
+    /// Tsodyks–Markram short-term plasticity: each spike delivers `w·r` (see [`crate::stp`]).
+    pub stp: Option<StpState>,
 }
 
 /// A piecewise-constant current input.
@@ -352,6 +355,12 @@ impl Network {
                 self.stats[p].record(s, sp);
             }
         }
+        let dt = self.dt;
+        for proj in &mut self.projs {
+            if let Some(st) = &mut proj.stp {
+                st.on_spikes(&self.spikes[proj.source], s, dt);
+            }
+        }
         self.events += if parallel {
             self.deliver_parallel(s)
         } else {
@@ -441,6 +450,8 @@ impl Network {
             let ring = &mut self.rings[proj.target][..];
             let csr = &proj.csr;
             for (k, &i) in spikes.iter().enumerate() {
+                // Short-term plasticity scales the whole row (exact for f = 1 without it).
+                let f = proj.stp.as_ref().map_or(1.0, |st| st.factors[k]);
                 let (a, b) = (
                     csr.row_ptr[i as usize] as usize,
                     csr.row_ptr[i as usize + 1] as usize,
@@ -470,10 +481,15 @@ impl Network {
                         let off =
                             ((((s + u64::from(*d)) % slots) as usize) * np + proj.port) * padded;
                         let row = &mut ring[off..off + padded];
-                        match &csr.weights {
-                            Weights::Const(w) => scatter(row, targets, std::iter::repeat(*w), 0),
-                            Weights::PerSynapse(ws) => {
+                        match (&csr.weights, &proj.stp) {
+                            (Weights::Const(w), _) => {
+                                scatter(row, targets, std::iter::repeat(*w * f), 0)
+                            }
+                            (Weights::PerSynapse(ws), None) => {
                                 scatter(row, targets, ws[a..b].iter().copied(), 0)
+                            }
+                            (Weights::PerSynapse(ws), Some(_)) => {
+                                scatter(row, targets, ws[a..b].iter().map(|&w| w * f), 0)
                             }
                         }
                     }
@@ -486,7 +502,7 @@ impl Network {
                         match &csr.weights {
                             Weights::Const(w) => scatter_delayed(
                                 targets,
-                                std::iter::repeat(*w),
+                                std::iter::repeat(*w * f),
                                 &ds[a..b],
                                 cur,
                                 slots as usize,
@@ -494,7 +510,7 @@ impl Network {
                             ),
                             Weights::PerSynapse(ws) => scatter_delayed(
                                 targets,
-                                ws[a..b].iter().copied(),
+                                ws[a..b].iter().map(|&w| w * f),
                                 &ds[a..b],
                                 cur,
                                 slots as usize,
@@ -520,7 +536,8 @@ impl Network {
             let hi = (st.base + st.blocks.iter().map(|b| b.len).sum::<usize>()) as u32;
             for proj in projs.iter().filter(|p| p.target == st.pop) {
                 let csr = &proj.csr;
-                for &i in &spikes[proj.source] {
+                for (k, &i) in spikes[proj.source].iter().enumerate() {
+                    let f = proj.stp.as_ref().map_or(1.0, |st| st.factors[k]);
                     let (a, b) = (
                         csr.row_ptr[i as usize] as usize,
                         csr.row_ptr[i as usize + 1] as usize,
@@ -538,6 +555,7 @@ impl Network {
                             np,
                             proj.port,
                             st.base,
+                            f,
                         );
                     }
                 }
@@ -626,6 +644,7 @@ fn deliver_segment(
     np: usize,
     port: usize,
     base: usize,
+    f: f32,
 ) {
     let targets = &csr.targets[range.clone()];
     match &csr.delays {
@@ -633,8 +652,13 @@ fn deliver_segment(
             let slot = ((s + u64::from(*d)) % slots) as usize;
             let buf = &mut *pieces[slot * np + port];
             match &csr.weights {
-                Weights::Const(w) => scatter(buf, targets, std::iter::repeat(*w), base),
-                Weights::PerSynapse(ws) => scatter(buf, targets, ws[range].iter().copied(), base),
+                Weights::Const(w) => scatter(buf, targets, std::iter::repeat(*w * f), base),
+                Weights::PerSynapse(ws) if f == 1.0 => {
+                    scatter(buf, targets, ws[range].iter().copied(), base)
+                }
+                Weights::PerSynapse(ws) => {
+                    scatter(buf, targets, ws[range].iter().map(|&w| w * f), base)
+                }
             }
         }
         Delays::PerSynapse(ds) => {
@@ -645,7 +669,7 @@ fn deliver_segment(
             match &csr.weights {
                 Weights::Const(w) => scatter_delayed(
                     targets,
-                    std::iter::repeat(*w),
+                    std::iter::repeat(*w * f),
                     ds,
                     cur,
                     slots as usize,
@@ -653,7 +677,7 @@ fn deliver_segment(
                 ),
                 Weights::PerSynapse(ws) => scatter_delayed(
                     targets,
-                    ws[range].iter().copied(),
+                    ws[range].iter().map(|&w| w * f),
                     ds,
                     cur,
                     slots as usize,

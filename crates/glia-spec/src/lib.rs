@@ -20,7 +20,7 @@ pub mod values;
 
 pub use validate::{
     Connect, Grid, Input, InputKind, Kernel, Model, Monitor, MonitorKind, Population, PortSpec,
-    Projection, SynapseKind,
+    Projection, Stp, SynapseKind,
 };
 pub use values::{Dist, DistKind, Values};
 

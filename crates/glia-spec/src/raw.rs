@@ -246,6 +246,23 @@ pub struct ProjectionSpec {
     /// Rescale the weights so that the projection's matrix (recurrent: source = target) has
     /// this spectral radius.
     pub spectral_radius: Option<f64>,
+    /// Tsodyks–Markram short-term plasticity.
+    pub stp: Option<StpSpec>,
+}
+
+/// `stp = { U = ..., tau_rec = ..., tau_fac = ... }`: Tsodyks–Markram short-term plasticity.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StpSpec {
+    /// Utilisation increment per spike (release probability of a rested synapse).
+    #[serde(rename = "U")]
+    pub u: f64,
+    /// Recovery time constant of the resources x \[ms\].
+    pub tau_rec: f64,
+    /// Facilitation time constant of u \[ms\]; 0 = no facilitation (u = U at every spike).
+    /// Default 0.
+    #[serde(default)]
+    pub tau_fac: f64,
 }
 
 /// `connect = { rule = ..., ... }`.

@@ -210,8 +210,21 @@ pub struct Projection {
     pub delay: Values,
     /// Spectral radius to rescale the (recurrent) weight matrix to.
     pub spectral_radius: Option<f64>,
+    /// Tsodyks–Markram short-term plasticity, if any.
+    pub stp: Option<Stp>,
     /// `projections[i]`, for messages.
     pub path: String,
+}
+
+/// Tsodyks–Markram short-term plasticity parameters of one projection.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Stp {
+    /// Utilisation increment `U` in (0, 1].
+    pub u: f64,
+    /// Recovery time constant \[ms\] (> 0).
+    pub tau_rec: f64,
+    /// Facilitation time constant \[ms\] (≥ 0; 0 = none).
+    pub tau_fac: f64,
 }
 
 /// A validated connection rule.
@@ -765,6 +778,11 @@ pub fn validate(raw: ModelFile, base_dir: &Path, ov: &Overrides) -> Result<Model
             weight,
             delay,
             spectral_radius: pr.spectral_radius,
+            stp: pr
+                .stp
+                .as_ref()
+                .map(|st| stp(st, &format!("{path}.stp")))
+                .transpose()?,
             path,
         });
     }
@@ -1254,6 +1272,27 @@ fn connect(
             path,
             base_dir,
         )?,
+    })
+}
+
+fn stp(st: &crate::raw::StpSpec, path: &str) -> Result<Stp> {
+    if !(st.u > 0.0 && st.u <= 1.0) {
+        return Err(ModelError::invalid(
+            format!("{path}.U"),
+            format!("must be in (0, 1], got {}", st.u),
+        ));
+    }
+    let tau_rec = positive(st.tau_rec, &format!("{path}.tau_rec"), "ms")?;
+    if !(st.tau_fac >= 0.0 && st.tau_fac.is_finite()) {
+        return Err(ModelError::invalid(
+            format!("{path}.tau_fac"),
+            format!("must be ≥ 0 ms (0 = no facilitation), got {}", st.tau_fac),
+        ));
+    }
+    Ok(Stp {
+        u: st.u,
+        tau_rec,
+        tau_fac: st.tau_fac,
     })
 }
 
