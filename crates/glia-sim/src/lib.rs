@@ -26,6 +26,7 @@
 pub mod build;
 pub mod connect;
 pub mod csr;
+pub mod modulators;
 pub mod monitors;
 mod network;
 pub mod neurons;

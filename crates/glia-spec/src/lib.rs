@@ -14,10 +14,12 @@
 //! struct and validates it with the same error type.
 
 pub mod expr;
+pub mod modulators;
 pub mod raw;
 pub mod validate;
 pub mod values;
 
+pub use modulators::{Modulator, ModulatorKind};
 pub use validate::{
     Connect, Grid, Input, InputKind, Kernel, Model, Monitor, MonitorKind, Population, PortSpec,
     Projection, Stp, SynapseKind,

@@ -32,6 +32,95 @@ pub struct ModelFile {
     /// `[[grids]]`: neuron positions on regular 3-D grids.
     #[serde(default)]
     pub grids: Vec<GridSpec>,
+    /// `[[modulators]]`: named scalar signals that plasticity rules read.
+    #[serde(default)]
+    pub modulators: Vec<ModulatorSpec>,
+}
+
+/// `[[modulators]]`, selected by `kind`.
+#[derive(Debug)]
+pub enum ModulatorSpec {
+    /// A leaky integrator of the spikes of some populations (weighted), with a bias: population
+    /// activity, an astrocyte.
+    Activity(ActivityModulator),
+    /// Exponentially decaying pulses at given times (reward, dopamine).
+    Pulses(PulsesModulator),
+    /// A piecewise-constant time series (an error or teaching signal).
+    Series(SeriesModulator),
+}
+
+/// One population feeding an `activity` modulator.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ActivitySource {
+    /// Population.
+    pub population: String,
+    /// Weight of each of its spikes (negative: subtracts). Default 1.
+    #[serde(default = "one_f64")]
+    pub weight: f64,
+}
+
+/// `kind = "activity"`: `τ dm/dt = bias − m + Σ_p weight_p · (spikes of p)`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ActivityModulator {
+    /// Channel name.
+    pub name: String,
+    /// Time constant \[ms\].
+    pub tau: f64,
+    /// Resting value. Default 0.
+    #[serde(default)]
+    pub bias: f64,
+    /// Populations and weights.
+    pub sources: Vec<ActivitySource>,
+    /// `"count"` (default): each spike adds `weight/τ`; `"rate"`: weights are per Hz of the
+    /// population's mean rate (each spike adds `weight·1000/(N·τ)`, so `m` follows the
+    /// filtered rate in Hz for weight 1).
+    #[serde(default = "count")]
+    pub normalize: String,
+    /// Value at time 0. Default: `bias`.
+    pub initial: Option<f64>,
+}
+
+fn count() -> String {
+    "count".into()
+}
+
+/// `kind = "pulses"`: `m` decays to 0 with `tau` and jumps by `amounts[k]` at `times[k]`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PulsesModulator {
+    /// Channel name.
+    pub name: String,
+    /// Decay time constant \[ms\].
+    pub tau: f64,
+    /// Pulse times \[ms\], non-decreasing. Default none (pulses may come from the API).
+    #[serde(default)]
+    pub times: Vec<f64>,
+    /// Jump of each pulse: one number for all, or one per time. Default 1.
+    pub amounts: Option<toml::Value>,
+    /// Value at time 0. Default 0.
+    #[serde(default)]
+    pub initial: f64,
+}
+
+/// `kind = "series"`: a piecewise-constant signal.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SeriesModulator {
+    /// Channel name.
+    pub name: String,
+    /// Change times \[ms\], increasing (with `values`).
+    pub times: Option<Vec<f64>>,
+    /// `values[k]` holds from `times[k]` on.
+    pub values: Option<Vec<f64>>,
+    /// A 1-D `.npy` of values, one per `interval`, from time 0 (instead of times/values).
+    pub file: Option<String>,
+    /// Sampling interval of `file` \[ms\]. Default dt.
+    pub interval: Option<f64>,
+    /// Value before the first change. Default 0.
+    #[serde(default)]
+    pub initial: f64,
 }
 
 /// `[[grids]]`: places the neurons of some populations on the points of a regular 3-D grid.
@@ -473,6 +562,7 @@ macro_rules! tagged {
 
 tagged!(InputSpec, "kind", { "poisson" => Poisson(PoissonInput), "dc" => Dc(DcInput), "step_current" => StepCurrent(StepCurrentInput), "noise" => Noise(NoiseInput) });
 tagged!(ConnectSpec, "rule", { "one_to_one" => OneToOne(OneToOneRule), "all_to_all" => AllToAll(AllToAllRule), "fixed_probability" => FixedProbability(FixedProbabilityRule), "fixed_indegree" => FixedIndegree(FixedIndegreeRule), "fixed_outdegree" => FixedOutdegree(FixedOutdegreeRule), "explicit" => Explicit(ExplicitRule), "distance" => Distance(DistanceRule) });
+tagged!(ModulatorSpec, "kind", { "activity" => Activity(ActivityModulator), "pulses" => Pulses(PulsesModulator), "series" => Series(SeriesModulator) });
 tagged!(MonitorSpec, "kind", { "spikes" => Spikes(SpikesMonitor), "state" => State(StateMonitor), "rate" => Rate(RateMonitor) });
 
 /// Deserialize an expanded table, reporting the path of the first bad field.

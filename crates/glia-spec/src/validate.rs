@@ -42,6 +42,8 @@ pub struct Model {
     pub monitors: Vec<Monitor>,
     /// Grids that give populations positions (`[[grids]]`).
     pub grids: Vec<Grid>,
+    /// Modulator channels (`[[modulators]]`).
+    pub modulators: Vec<crate::modulators::Modulator>,
     /// Directory that relative paths in the model are resolved against.
     pub base_dir: PathBuf,
 }
@@ -603,6 +605,10 @@ pub fn validate(raw: ModelFile, base_dir: &Path, ov: &Overrides) -> Result<Model
         inputs.push(Input { target, kind, path });
     }
 
+    // Modulators.
+    let sizes: Vec<usize> = populations.iter().map(|p| p.size).collect();
+    let modulators = crate::modulators::validate(&raw.modulators, dt, &sizes, &find, base_dir)?;
+
     // Grids.
     let mut grids = Vec::new();
     let mut placed: HashMap<usize, usize> = HashMap::new();
@@ -931,6 +937,7 @@ pub fn validate(raw: ModelFile, base_dir: &Path, ov: &Overrides) -> Result<Model
         projections,
         monitors,
         grids,
+        modulators,
         base_dir: base_dir.to_path_buf(),
     })
 }
