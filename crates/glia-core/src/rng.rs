@@ -132,6 +132,8 @@ pub enum Purpose {
     NoiseCurrent = 8,
     /// Random permutation of grid points over populations (`[[grids]]` with `shuffle`).
     Layout = 20,
+    /// Random reward delays of `kind = "reward"` modulators.
+    Modulator = 21,
     /// Free for tests and user code.
     Other = 255,
 }

@@ -14,6 +14,7 @@
 //! Channels can also be pushed from code ([`crate::Network::pulse_modulator`]), e.g. a reward
 //! computed by a closed-loop controller.
 
+use glia_core::{CounterRng, Purpose};
 use glia_spec::{Modulator, ModulatorKind};
 
 /// One channel's run-time state.
@@ -34,6 +35,21 @@ enum Chan {
         changes: Vec<(u64, f64)>,
         cursor: usize,
     },
+    Reward {
+        decay: f64,
+        pre: (usize, u32),
+        post: (usize, u32),
+        window: u64,
+        delay_min: u64,
+        delay_max: u64,
+        amount: f64,
+        /// Step of the last unrewarded pre spike.
+        last_pre: Option<u64>,
+        /// Steps at which pulses are due (unordered).
+        due: Vec<u64>,
+        /// Delay draws from `(seed, Modulator, channel)`.
+        rng: CounterRng,
+    },
 }
 
 /// All modulator channels of a network.
@@ -47,10 +63,10 @@ pub struct Channels {
 }
 
 impl Channels {
-    /// Lower validated channels for time step `dt` \[ms\].
-    pub fn new(specs: &[Modulator], dt: f64) -> Self {
+    /// Lower validated channels for time step `dt` \[ms\]; `seed` keys random reward delays.
+    pub fn new(specs: &[Modulator], dt: f64, seed: u64) -> Self {
         let mut out = Channels::default();
-        for m in specs {
+        for (k, m) in specs.iter().enumerate() {
             let mut v = m.initial;
             let chan = match &m.kind {
                 ModulatorKind::Activity { tau, bias, sources } => Chan::Activity {
@@ -67,6 +83,26 @@ impl Channels {
                         cursor,
                     }
                 }
+                ModulatorKind::Reward {
+                    tau,
+                    pre,
+                    post,
+                    window,
+                    delay_min,
+                    delay_max,
+                    amount,
+                } => Chan::Reward {
+                    decay: (-dt / tau).exp(),
+                    pre: *pre,
+                    post: *post,
+                    window: *window,
+                    delay_min: *delay_min,
+                    delay_max: *delay_max,
+                    amount: *amount,
+                    last_pre: None,
+                    due: Vec::new(),
+                    rng: CounterRng::new(seed, Purpose::Modulator, k as u32, 0, 0),
+                },
                 ModulatorKind::Series { changes } => {
                     let cursor = changes.iter().take_while(|c| c.0 == 0).count();
                     if cursor > 0 {
@@ -126,6 +162,38 @@ impl Channels {
                         *cursor += 1;
                     }
                 }
+                Chan::Reward {
+                    decay,
+                    pre,
+                    post,
+                    window,
+                    delay_min,
+                    delay_max,
+                    amount,
+                    last_pre,
+                    due,
+                    rng,
+                } => {
+                    *v *= *decay;
+                    // Pulses due at time (s+1)·dt.
+                    let before = due.len();
+                    due.retain(|&t| t > s);
+                    *v += *amount * (before - due.len()) as f64;
+                    // A post spike 1..=window steps after the last pre spike schedules one.
+                    if spikes[post.0].contains(&post.1)
+                        && let Some(t0) = *last_pre
+                        && s > t0
+                    {
+                        if s - t0 <= *window {
+                            let d = *delay_min + rng.below(*delay_max - *delay_min + 1);
+                            due.push(s + d.max(1));
+                        }
+                        *last_pre = None;
+                    }
+                    if spikes[pre.0].contains(&pre.1) {
+                        *last_pre = Some(s);
+                    }
+                }
                 Chan::Series { changes, cursor } => {
                     while let Some(&(at, x)) = changes.get(*cursor) {
                         if at > s + 1 {
@@ -179,7 +247,7 @@ mod tests {
             },
             0.0,
         );
-        let mut c = Channels::new(&[m], dt);
+        let mut c = Channels::new(&[m], dt, 1);
         let mut out = [0.0f32];
         let spikes = vec![vec![0u32; 7]];
         for s in 0..20_000 {
@@ -218,7 +286,7 @@ mod tests {
                 0.25,
             )
         };
-        let mut c = Channels::new(&[p, sr], dt);
+        let mut c = Channels::new(&[p, sr], dt, 1);
         let mut out = [0.0f32; 2];
         assert_eq!(c.values, vec![1.0, 0.25]);
         let none = vec![];

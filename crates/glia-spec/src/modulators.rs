@@ -1,7 +1,9 @@
 //! `[[modulators]]`: named scalar signals (reward, dopamine, error, astrocyte state) that
 //! plasticity rules read by name. See `docs/modulators.md`.
 
-use crate::raw::{ActivityModulator, ModulatorSpec, PulsesModulator, SeriesModulator};
+use crate::raw::{
+    ActivityModulator, ModulatorSpec, PulsesModulator, RewardModulator, SeriesModulator,
+};
 use crate::{ModelError, Result};
 use std::path::Path;
 
@@ -43,6 +45,25 @@ pub enum ModulatorKind {
     Series {
         /// Changes.
         changes: Vec<(u64, f64)>,
+    },
+    /// Decays to 0 with `tau`; a pulse of `amount` comes a random `delay_min..=delay_max` steps
+    /// after each spike of `post` that follows a spike of `pre` by 1..=`window` steps (each pre
+    /// spike rewards at most one post spike).
+    Reward {
+        /// Decay time constant \[ms\].
+        tau: f64,
+        /// `(population, neuron)` of the presynaptic neuron.
+        pre: (usize, u32),
+        /// `(population, neuron)` of the postsynaptic neuron.
+        post: (usize, u32),
+        /// Window \[steps\].
+        window: u64,
+        /// Shortest delay \[steps\].
+        delay_min: u64,
+        /// Longest delay \[steps\].
+        delay_max: u64,
+        /// Pulse size.
+        amount: f64,
     },
 }
 
@@ -110,6 +131,7 @@ pub fn validate(
             ModulatorSpec::Activity(a) => &a.name,
             ModulatorSpec::Pulses(p) => &p.name,
             ModulatorSpec::Series(s) => &s.name,
+            ModulatorSpec::Reward(r) => &r.name,
         };
         if name.is_empty() {
             return Err(ModelError::invalid(
@@ -324,6 +346,69 @@ pub fn validate(
                 }
                 let initial = finite(*initial, format!("{path}.initial"))?;
                 (ModulatorKind::Series { changes }, initial)
+            }
+            ModulatorSpec::Reward(RewardModulator {
+                tau,
+                pre,
+                post,
+                window,
+                delay_min,
+                delay_max,
+                amount,
+                ..
+            }) => {
+                let tau = positive(*tau, format!("{path}.tau"), "ms")?;
+                let neuron = |r: &crate::raw::NeuronRef, field: &str| -> Result<(usize, u32)> {
+                    let p = find(&r.population, format!("{path}.{field}.population"))?;
+                    if r.id < 0 || r.id as u64 >= sizes[p] as u64 {
+                        return Err(ModelError::invalid(
+                            format!("{path}.{field}.id"),
+                            format!(
+                                "must be in 0..{} (population \"{}\"), got {}",
+                                sizes[p], r.population, r.id
+                            ),
+                        ));
+                    }
+                    Ok((p, r.id as u32))
+                };
+                let pre = neuron(pre, "pre")?;
+                let post = neuron(post, "post")?;
+                let st = |x: f64, field: &str| -> Result<u64> {
+                    if !(x >= 0.0 && x.is_finite()) {
+                        return Err(ModelError::invalid(
+                            format!("{path}.{field}"),
+                            format!("must be ≥ 0 ms, got {x}"),
+                        ));
+                    }
+                    Ok((x / dt).round() as u64)
+                };
+                let window = st(*window, "window")?;
+                if window < 1 {
+                    return Err(ModelError::invalid(
+                        format!("{path}.window"),
+                        format!("must be at least one step ({dt} ms), got {}", *window),
+                    ));
+                }
+                let (lo, hi) = (st(*delay_min, "delay_min")?, st(*delay_max, "delay_max")?);
+                if hi < lo {
+                    return Err(ModelError::invalid(
+                        format!("{path}.delay_max"),
+                        format!("must be ≥ delay_min ({delay_min}), got {delay_max}"),
+                    ));
+                }
+                let amount = finite(*amount, format!("{path}.amount"))?;
+                (
+                    ModulatorKind::Reward {
+                        tau,
+                        pre,
+                        post,
+                        window,
+                        delay_min: lo,
+                        delay_max: hi,
+                        amount,
+                    },
+                    0.0,
+                )
             }
         };
         out.push(Modulator {

@@ -47,6 +47,59 @@ pub enum ModulatorSpec {
     Pulses(PulsesModulator),
     /// A piecewise-constant time series (an error or teaching signal).
     Series(SeriesModulator),
+    /// Dopamine-like pulses delivered a random delay after a pre→post spike pairing of two
+    /// given neurons (the distal reward of Izhikevich 2007).
+    Reward(RewardModulator),
+}
+
+/// One neuron: `{ population = "...", id = k }`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NeuronRef {
+    /// Population.
+    pub population: String,
+    /// Index in the population.
+    pub id: i64,
+}
+
+/// `kind = "reward"`: decays to 0 with `tau`; `amount` is added `delay_min..delay_max` after
+/// every spike of `post` that follows a spike of `pre` within `window`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RewardModulator {
+    /// Channel name.
+    pub name: String,
+    /// Decay time constant \[ms\].
+    pub tau: f64,
+    /// The presynaptic neuron of the rewarded pairing.
+    pub pre: NeuronRef,
+    /// The postsynaptic neuron.
+    pub post: NeuronRef,
+    /// Largest pre → post interval that is rewarded \[ms\]. Default 10.
+    #[serde(default = "ten")]
+    pub window: f64,
+    /// Shortest reward delay \[ms\]. Default 1000.
+    #[serde(default = "thousand")]
+    pub delay_min: f64,
+    /// Longest reward delay \[ms\]. Default 3000.
+    #[serde(default = "three_thousand")]
+    pub delay_max: f64,
+    /// Pulse size. Default 0.5.
+    #[serde(default = "half")]
+    pub amount: f64,
+}
+
+fn ten() -> f64 {
+    10.0
+}
+fn thousand() -> f64 {
+    1000.0
+}
+fn three_thousand() -> f64 {
+    3000.0
+}
+fn half() -> f64 {
+    0.5
 }
 
 /// One population feeding an `activity` modulator.
@@ -562,7 +615,7 @@ macro_rules! tagged {
 
 tagged!(InputSpec, "kind", { "poisson" => Poisson(PoissonInput), "dc" => Dc(DcInput), "step_current" => StepCurrent(StepCurrentInput), "noise" => Noise(NoiseInput) });
 tagged!(ConnectSpec, "rule", { "one_to_one" => OneToOne(OneToOneRule), "all_to_all" => AllToAll(AllToAllRule), "fixed_probability" => FixedProbability(FixedProbabilityRule), "fixed_indegree" => FixedIndegree(FixedIndegreeRule), "fixed_outdegree" => FixedOutdegree(FixedOutdegreeRule), "explicit" => Explicit(ExplicitRule), "distance" => Distance(DistanceRule) });
-tagged!(ModulatorSpec, "kind", { "activity" => Activity(ActivityModulator), "pulses" => Pulses(PulsesModulator), "series" => Series(SeriesModulator) });
+tagged!(ModulatorSpec, "kind", { "activity" => Activity(ActivityModulator), "pulses" => Pulses(PulsesModulator), "series" => Series(SeriesModulator), "reward" => Reward(RewardModulator) });
 tagged!(MonitorSpec, "kind", { "spikes" => Spikes(SpikesMonitor), "state" => State(StateMonitor), "rate" => Rate(RateMonitor) });
 
 /// Deserialize an expanded table, reporting the path of the first bad field.
