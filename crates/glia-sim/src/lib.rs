@@ -15,7 +15,9 @@
 //! 4. Delivery (in parallel over stripes of target blocks, one per thread): a spike of neuron
 //!    `i` at step `s` adds `w` to slot `s + d` of each target's port, so it changes the synaptic
 //!    variable at the end of step `s + d`: exactly `d·dt` after the spike time.
-//! 5. Monitors record.
+//! 5. Plasticity (serial): plastic projections update their weights at pre- and postsynaptic
+//!    events and deliver their spikes (see [`plasticity`] for the delay semantics).
+//! 6. Monitors record.
 //!
 //! Results are bit-identical for any thread count: random numbers come from counter-based
 //! streams ([`glia_core::rng`]), each target is written by exactly one thread, and every
@@ -31,6 +33,7 @@ pub mod monitors;
 mod network;
 pub mod neurons;
 pub mod output;
+pub mod plasticity;
 pub mod spectral;
 pub mod stp;
 

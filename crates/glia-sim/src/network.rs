@@ -217,6 +217,9 @@ pub struct Proj {
     pub csr: Csr,
     /// Tsodyks–Markram short-term plasticity: each spike delivers `w·r` (see [`crate::stp`]).
     pub stp: Option<StpState>,
+    /// Whether the weights are plastic (delivered by the plasticity phase, see
+    /// [`crate::plasticity`]).
+    pub plastic: bool,
 }
 
 /// A piecewise-constant current input.
@@ -286,6 +289,15 @@ pub struct Network {
     pub build_s: f64,
     /// Whether any population sends graded values.
     pub(crate) has_graded: bool,
+    /// Plastic projections with their rule state.
+    pub plastic: Vec<crate::plasticity::PlasticProj>,
+    /// Current value of each modulator channel (read by rules through
+    /// [`crate::plasticity::Ctx::modulator`]).
+    pub modulators: Vec<f32>,
+    /// Names of the modulator channels.
+    pub modulator_names: Vec<String>,
+    /// The modulator channels' dynamics (see [`crate::modulators`]).
+    pub(crate) modulation: crate::modulators::Channels,
 }
 
 impl Network {
@@ -369,6 +381,12 @@ impl Network {
         if self.has_graded {
             self.events += self.deliver_graded(s);
         }
+        if !self.modulation.is_empty() {
+            self.modulation.step(s, &self.spikes, &mut self.modulators);
+        }
+        if !self.plastic.is_empty() {
+            self.events += self.plasticity_phase(s);
+        }
         self.record(s);
         self.step += 1;
     }
@@ -440,7 +458,7 @@ impl Network {
         let mut events = 0;
         for proj in &self.projs {
             let spikes = &self.spikes[proj.source];
-            if spikes.is_empty() {
+            if spikes.is_empty() || proj.plastic {
                 continue;
             }
             let tp = &self.pops[proj.target];
@@ -534,7 +552,7 @@ impl Network {
             let (np, slots) = (tp.ports.len(), tp.slots as u64);
             let lo = st.base as u32;
             let hi = (st.base + st.blocks.iter().map(|b| b.len).sum::<usize>()) as u32;
-            for proj in projs.iter().filter(|p| p.target == st.pop) {
+            for proj in projs.iter().filter(|p| p.target == st.pop && !p.plastic) {
                 let csr = &proj.csr;
                 for (k, &i) in spikes[proj.source].iter().enumerate() {
                     let f = proj.stp.as_ref().map_or(1.0, |st| st.factors[k]);
@@ -563,7 +581,7 @@ impl Network {
         });
         drop(work);
         let mut events = 0;
-        for proj in &self.projs {
+        for proj in self.projs.iter().filter(|p| !p.plastic) {
             for &i in &self.spikes[proj.source] {
                 events += proj.csr.row_ptr[i as usize + 1] - proj.csr.row_ptr[i as usize];
             }
@@ -597,6 +615,22 @@ impl Network {
                 }
             }
         }
+    }
+
+    /// Id of the modulator channel `name` (its index in [`Network::modulators`]).
+    pub fn modulator_id(&self, name: &str) -> Option<usize> {
+        self.modulator_names.iter().position(|m| m == name)
+    }
+
+    /// The current value of modulator channel `name`.
+    pub fn modulator(&self, name: &str) -> Option<f32> {
+        self.modulator_id(name).map(|k| self.modulators[k])
+    }
+
+    /// Add `amount` to modulator channel `id` now (e.g. a reward computed outside the model);
+    /// its dynamics continue from the new value.
+    pub fn pulse_modulator(&mut self, id: usize, amount: f64) {
+        self.modulation.pulse(id, amount, &mut self.modulators);
     }
 
     /// Index of a population by name.

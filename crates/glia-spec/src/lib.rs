@@ -21,8 +21,8 @@ pub mod values;
 
 pub use modulators::{Modulator, ModulatorKind};
 pub use validate::{
-    Connect, Grid, Input, InputKind, Kernel, Model, Monitor, MonitorKind, Population, PortSpec,
-    Projection, Stp, SynapseKind,
+    Connect, Grid, Input, InputKind, Kernel, Model, Monitor, MonitorKind, Plasticity, Population,
+    PortSpec, Projection, Stp, SynapseKind,
 };
 pub use values::{Dist, DistKind, Values};
 

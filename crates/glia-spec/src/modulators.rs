@@ -382,11 +382,12 @@ pub fn validate(
                     }
                     Ok((x / dt).round() as u64)
                 };
-                let window = st(*window, "window")?;
+                let window_ms = *window;
+                let window = st(window_ms, "window")?;
                 if window < 1 {
                     return Err(ModelError::invalid(
                         format!("{path}.window"),
-                        format!("must be at least one step ({dt} ms), got {}", *window),
+                        format!("must be at least one step ({dt} ms), got {window_ms}"),
                     ));
                 }
                 let (lo, hi) = (st(*delay_min, "delay_min")?, st(*delay_max, "delay_max")?);

@@ -388,6 +388,9 @@ pub struct ProjectionSpec {
     /// Rescale the weights so that the projection's matrix (recurrent: source = target) has
     /// this spectral radius.
     pub spectral_radius: Option<f64>,
+    /// Synaptic plasticity: `{ rule = "stdp", ... }` (see `docs/plasticity.md`). The rule's own
+    /// parameters are checked by the engine's rule, like neuron `params`.
+    pub plasticity: Option<toml::Table>,
     /// Tsodyks–Markram short-term plasticity.
     pub stp: Option<StpSpec>,
 }

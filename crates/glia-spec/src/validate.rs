@@ -214,6 +214,8 @@ pub struct Projection {
     pub spectral_radius: Option<f64>,
     /// Tsodyks–Markram short-term plasticity, if any.
     pub stp: Option<Stp>,
+    /// Plasticity rule, if the weights are plastic.
+    pub plasticity: Option<Plasticity>,
     /// `projections[i]`, for messages.
     pub path: String,
 }
@@ -227,6 +229,29 @@ pub struct Stp {
     pub tau_rec: f64,
     /// Facilitation time constant \[ms\] (≥ 0; 0 = none).
     pub tau_fac: f64,
+}
+
+/// A projection's `plasticity` table: the fields every rule shares, validated here, and the
+/// rule's own parameters, which the engine's rule deserialises (rejecting unknown fields).
+#[derive(Clone, Debug)]
+pub struct Plasticity {
+    /// Rule name (`"stdp"`, `"triplet"`, `"vogels"`, ...).
+    pub rule: String,
+    /// Lower weight bound (default 0).
+    pub w_min: f64,
+    /// Upper weight bound (default +inf).
+    pub w_max: f64,
+    /// Dendritic part of the delay \[ms\] (default 0: the whole delay is axonal).
+    pub dendritic_delay: f64,
+    /// Dendritic part of the delay in steps (≤ the delay in steps).
+    pub dendritic_steps: u16,
+    /// The remaining fields: the rule's own parameters.
+    pub params: toml::Table,
+    /// `modulate = { param = "channel" }`: rule parameters driven by modulator channels, in
+    /// file order (the engine checks that the rule has the parameter and the channel exists).
+    pub modulate: Vec<(String, String)>,
+    /// `projections[i].plasticity`, for messages.
+    pub path: String,
 }
 
 /// A validated connection rule.
@@ -775,6 +800,10 @@ pub fn validate(raw: ModelFile, base_dir: &Path, ov: &Overrides) -> Result<Model
                 ));
             }
         }
+        let plasticity = match &pr.plasticity {
+            Some(t) => Some(plasticity(t, &delay, dt, &path)?),
+            None => None,
+        };
         projections.push(Projection {
             name,
             source,
@@ -789,6 +818,7 @@ pub fn validate(raw: ModelFile, base_dir: &Path, ov: &Overrides) -> Result<Model
                 .as_ref()
                 .map(|st| stp(st, &format!("{path}.stp")))
                 .transpose()?,
+            plasticity,
             path,
         });
     }
@@ -1013,6 +1043,103 @@ fn check_f32(v: &Values, path: &str) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// Split a `plasticity` table into the shared fields (checked here) and the rule's parameters.
+fn plasticity(t: &toml::Table, delay: &Values, dt: f64, proj_path: &str) -> Result<Plasticity> {
+    let path = format!("{proj_path}.plasticity");
+    let mut params = t.clone();
+    let rule = match params.remove("rule") {
+        Some(toml::Value::String(r)) => r,
+        Some(other) => {
+            return Err(ModelError::invalid(
+                format!("{path}.rule"),
+                format!("must be a string (the rule's name), got {other}"),
+            ));
+        }
+        None => {
+            return Err(ModelError::invalid(
+                format!("{path}.rule"),
+                "missing (the plasticity rule's name, e.g. \"stdp\")",
+            ));
+        }
+    };
+    let modulate = match params.remove("modulate") {
+        None => Vec::new(),
+        Some(toml::Value::Table(t)) => t
+            .into_iter()
+            .map(|(k, v)| match v {
+                toml::Value::String(m) => Ok((k, m)),
+                other => Err(ModelError::invalid(
+                    format!("{path}.modulate.{k}"),
+                    format!("must be the name of a modulator channel, got {other}"),
+                )),
+            })
+            .collect::<Result<_>>()?,
+        Some(other) => {
+            return Err(ModelError::invalid(
+                format!("{path}.modulate"),
+                format!("must be a table {{ parameter = \"channel\" }}, got {other}"),
+            ));
+        }
+    };
+    let mut num = |name: &str, default: f64| -> Result<f64> {
+        match params.remove(name) {
+            None => Ok(default),
+            Some(toml::Value::Float(x)) => Ok(x),
+            Some(toml::Value::Integer(i)) => Ok(i as f64),
+            Some(other) => Err(ModelError::invalid(
+                format!("{path}.{name}"),
+                format!("must be a number, got {other}"),
+            )),
+        }
+    };
+    let w_min = num("w_min", 0.0)?;
+    let w_max = num("w_max", f64::INFINITY)?;
+    let dendritic_delay = num("dendritic_delay", 0.0)?;
+    if w_min.is_nan() || w_min == f64::INFINITY {
+        return Err(ModelError::invalid(
+            format!("{path}.w_min"),
+            format!("must be a number below w_max, got {w_min}"),
+        ));
+    }
+    if w_max.is_nan() || w_max <= w_min {
+        return Err(ModelError::invalid(
+            format!("{path}.w_max"),
+            format!("must be > w_min ({w_min}), got {w_max}"),
+        ));
+    }
+    let Values::Const(d) = delay else {
+        return Err(ModelError::invalid(
+            format!("{proj_path}.delay"),
+            "a plastic projection needs one delay for all its synapses (per-synapse delays \
+             with plasticity are not supported yet: split the projection by delay)",
+        ));
+    };
+    let d_steps = ((d / dt).round() as i64).max(1);
+    if dendritic_delay.is_nan() || dendritic_delay < 0.0 || !dendritic_delay.is_finite() {
+        return Err(ModelError::invalid(
+            format!("{path}.dendritic_delay"),
+            format!("must be ≥ 0 ms, got {dendritic_delay}"),
+        ));
+    }
+    let dd_steps = (dendritic_delay / dt).round() as i64;
+    if dd_steps > d_steps {
+        return Err(ModelError::invalid(
+            format!("{path}.dendritic_delay"),
+            format!("must be ≤ the projection's delay ({d} ms), got {dendritic_delay}"),
+        ));
+    }
+    Ok(Plasticity {
+        rule,
+        w_min,
+        w_max,
+        dendritic_delay,
+        dendritic_steps: dd_steps as u16,
+        params,
+        modulate,
+        path,
+    })
 }
 
 fn check_delays(delay: &Values, dt: f64, path: &str) -> Result<()> {
