@@ -38,6 +38,7 @@
 
 pub mod gated_hebbian;
 pub mod rstdp;
+pub mod scaling;
 pub mod stdp;
 pub mod triplet;
 pub mod vogels;
@@ -47,7 +48,14 @@ use glia_spec::{ModelError, Plasticity as Spec};
 use serde::de::DeserializeOwned;
 
 /// Known rule names.
-pub const RULES: &[&str] = &["stdp", "triplet", "vogels", "rstdp", "gated_hebbian"];
+pub const RULES: &[&str] = &[
+    "stdp",
+    "triplet",
+    "vogels",
+    "rstdp",
+    "gated_hebbian",
+    "scaling",
+];
 
 /// What a rule sees while it updates a synapse.
 #[derive(Clone, Copy, Debug)]
@@ -162,6 +170,8 @@ pub trait Rule: Clone + std::fmt::Debug + Send + Sync + Sized {
     const SYN: usize = 0;
     /// Whether [`Rule::every_step`] must run.
     const EVERY_STEP: bool = false;
+    /// Whether [`Rule::every_step_post`] must run.
+    const EVERY_STEP_POST: bool = false;
     /// Parameters a modulator channel may drive (`modulate = { a_minus = "astro" }`).
     const MODULATED: &'static [&'static str] = &[];
 
@@ -201,6 +211,11 @@ pub trait Rule: Clone + std::fmt::Debug + Send + Sync + Sized {
     /// Every step, after the spike events: all weights and synapse states of the projection
     /// (for rules with `EVERY_STEP`, e.g. eligibility × modulator).
     fn every_step(&self, _w: &mut [f32], _syn: &mut [f32], _c: &Ctx<'_>) {}
+
+    /// Every step, after [`Rule::every_step`]: all weights with each synapse's target
+    /// (`targets[q]`) and the targets' traces (`post`, `POST` values per target), for rules
+    /// with `EVERY_STEP_POST` that follow the postsynaptic neuron (homeostatic scaling).
+    fn every_step_post(&self, _w: &mut [f32], _targets: &[u32], _post: &[f32], _c: &Ctx<'_>) {}
 }
 
 /// Where the target population's input ring lives (see `Network::rings`).
@@ -394,6 +409,15 @@ impl<R: Rule> Plastic<R> {
                 *x = (sg * *x).clamp(lo, hi);
             }
         }
+        if R::EVERY_STEP_POST {
+            if sg < 0.0 {
+                w.iter_mut().for_each(|x| *x = -*x);
+            }
+            rule.every_step_post(w, targets, &self.post, &c);
+            for x in w.iter_mut() {
+                *x = (sg * *x).clamp(lo, hi);
+            }
+        }
         // Histories.
         if self.d_ax > 0 {
             let l = self.pre_hist.len() as u64;
@@ -551,6 +575,8 @@ registry! {
     "rstdp" => RStdp(rstdp::RStdp),
     /// Error-modulated, gated Hebbian readout rule.
     "gated_hebbian" => GatedHebbian(gated_hebbian::GatedHebbian),
+    /// Homeostatic synaptic scaling towards a target rate.
+    "scaling" => Scaling(scaling::Scaling),
 }
 
 /// A plastic projection in the network: which projection, and its rule state.
