@@ -14,9 +14,9 @@
 //!
 //! starting from `u = 0`, `x = 1` (a rested synapse: the first spike delivers `w·U`). This is the
 //! model of Tsodyks, Pawelzik & Markram (1998) with facilitation as in Markram, Wang & Tsodyks
-//! (1998), in the form Brian2 documents (`u += U·(1 − u)` before `r = u·x`, `x −= r`) and NEST's
-//! `tsodyks3_synapse` implements; NEST's `tsodyks2_synapse` in NEST 3 delivers with the values
-//! from before the update of the current spike (a one-spike shift). See `docs/short-term-plasticity.md`.
+//! (1998), in the form Brian2 documents (`u += U·(1 − u)` before `r = u·x`, `x −= r`). NEST's
+//! `tsodyks2_synapse` (NEST 3) transmits with the stored `u·x` and then advances the state for
+//! the next spike. See `docs/short-term-plasticity.md`.
 //!
 //! `u` and `x` belong to the presynaptic neuron of one projection (all its synapses in that
 //! projection see the same history), so the cost is one update per spike, not per synapse. The
