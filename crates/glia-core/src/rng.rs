@@ -130,6 +130,9 @@ pub enum Purpose {
     Parameter = 7,
     /// Gaussian noise currents.
     NoiseCurrent = 8,
+    /// Associative memories and sparse distributed representations (`glia-memory`): random
+    /// SDRs, encoders, synapse growth, update orders and Glauber dynamics.
+    Memory = 16,
     /// Free for tests and user code.
     Other = 255,
 }
