@@ -127,7 +127,7 @@ fn main() -> anyhow::Result<()> {
         .map(|s| (0..20).map(|t| (s * 20 + t * 7) % 200).collect())
         .collect();
     let mut tm = TemporalMemory::new(TmParams::default())?;
-    let mut run = |tm: &mut TemporalMemory, passes: usize, learn: bool| -> anyhow::Result<f64> {
+    let run = |tm: &mut TemporalMemory, passes: usize, learn: bool| -> anyhow::Result<f64> {
         let t = Instant::now();
         let mut steps = 0;
         for _ in 0..passes {

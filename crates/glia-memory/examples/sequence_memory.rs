@@ -1,8 +1,10 @@
 //! Temporal memory learning high-order sequences with shared subsequences.
 //!
 //! ```text
-//! cargo run --release -p glia-memory --example sequence_memory
+//! cargo run --release -p glia-memory --example sequence_memory [-- DECREMENT]
 //! ```
+//!
+//! `DECREMENT` is `predicted_segment_decrement` (default 0.05; htm.core's default is 0).
 //!
 //! Sequences `A B C D E F G` / `H B C D E F I` (order 5), `J K L M N` / `O K L M P` (order 3) and
 //! `Q R S R T` (a repeated element) over random 40-of-2048 SDRs; after each training pass the
@@ -31,8 +33,9 @@ fn main() -> anyhow::Result<()> {
             s.iter().map(|&e| names[e] as char).collect::<String>()
         );
     }
+    let decrement: f32 = std::env::args().nth(1).map_or(Ok(0.05), |s| s.parse())?;
     let mut tm = TemporalMemory::new(TmParams {
-        predicted_segment_decrement: 0.05,
+        predicted_segment_decrement: decrement,
         ..TmParams::default()
     })?;
     println!("\n| pass | accuracy | segments | synapses |");

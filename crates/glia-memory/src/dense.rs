@@ -149,7 +149,6 @@ impl DenseAm {
     /// neuron changes or `max_sweeps`; returns the number of sweeps.
     pub fn recall(&self, s: &mut [i8], max_sweeps: usize, seed: u64) -> Result<usize> {
         let mut m = self.overlaps(s)?;
-        let k = m.len();
         for sweep in 0..max_sweeps {
             let mut rng = CounterRng::new(seed, Purpose::Memory, 0x50, 0, sweep as u64);
             let mut flips = 0;
@@ -158,9 +157,9 @@ impl DenseAm {
                 let si = i64::from(s[i]);
                 // E(σ_i = +1) − E(σ_i = −1) = −Σ_μ [F(x + ξ_i) − F(x − ξ_i)].
                 let mut d = 0.0;
-                for mu in 0..k {
+                for (mu, &mm) in m.iter().enumerate() {
                     let xmu = i64::from(self.xi[mu * self.n + i]);
-                    let x = (m[mu] - xmu * si) as f64;
+                    let x = (mm - xmu * si) as f64;
                     d += self.f.eval(x + xmu as f64) - self.f.eval(x - xmu as f64);
                 }
                 let new = if d > 0.0 {
@@ -171,8 +170,8 @@ impl DenseAm {
                     s[i]
                 };
                 if new != s[i] {
-                    for mu in 0..k {
-                        m[mu] += 2 * i64::from(self.xi[mu * self.n + i]) * i64::from(new);
+                    for (mu, mm) in m.iter_mut().enumerate() {
+                        *mm += 2 * i64::from(self.xi[mu * self.n + i]) * i64::from(new);
                     }
                     s[i] = new;
                     flips += 1;
@@ -347,7 +346,7 @@ impl DenseHebbian {
             return Err(MemoryError::param("T", "must be finite and >= 0", t));
         }
         let mut m = self.mattis(s)?;
-        let (n, k, p) = (self.n, self.k, self.p as i32);
+        let (n, p) = (self.n, self.p as i32);
         let beta = if t > 0.0 { 1.0 / t } else { f64::INFINITY };
         let mut total = 0;
         for sweep in 0..sweeps {
@@ -357,8 +356,7 @@ impl DenseHebbian {
                 let i = i as usize;
                 let si = f64::from(s[i]);
                 let mut dh = 0.0;
-                for mu in 0..k {
-                    let mm = m[mu];
+                for (mu, &mm) in m.iter().enumerate() {
                     let new = mm - 2.0 * si * self.eta[mu * n + i] / n as f64;
                     dh += new.powi(p) - mm.powi(p);
                 }
@@ -370,8 +368,8 @@ impl DenseHebbian {
                     u < 1.0 / (1.0 + (beta * dh).exp())
                 };
                 if flip {
-                    for mu in 0..k {
-                        m[mu] -= 2.0 * si * self.eta[mu * n + i] / n as f64;
+                    for (mu, mm) in m.iter_mut().enumerate() {
+                        *mm -= 2.0 * si * self.eta[mu * n + i] / n as f64;
                     }
                     s[i] = -s[i];
                     flips += 1;

@@ -31,16 +31,16 @@ fn dense_memory_beats_classical_capacity() {
     let classic = DenseAm::new(n, &pats, Interaction::Polynomial(2)).unwrap();
     let mut exact = 0;
     let mut classic_overlap = 0.0;
-    for mu in 0..20 {
-        let cue = flip(&pats[mu], 0.1, mu as u32);
+    for (mu, pat) in pats.iter().enumerate().take(20) {
+        let cue = flip(pat, 0.1, mu as u32);
         let mut s = cue.clone();
         let e0 = dense.energy(&s).unwrap();
         dense.recall(&mut s, 50, mu as u64).unwrap();
         assert!(dense.energy(&s).unwrap() <= e0);
-        exact += usize::from(s == pats[mu]);
+        exact += usize::from(s == *pat);
         let mut s = cue;
         classic.recall(&mut s, 50, mu as u64).unwrap();
-        classic_overlap += overlap(&s, &pats[mu]) / 20.0;
+        classic_overlap += overlap(&s, pat) / 20.0;
     }
     assert_eq!(exact, 20);
     assert!(classic_overlap < 0.5, "classical overlap {classic_overlap}");
@@ -67,21 +67,21 @@ fn supervised_network_learns_archetypes_from_examples() {
     };
     let net = DenseHebbian::from_examples(&make(100), r, 4).unwrap();
     let weak = DenseHebbian::from_examples(&make(2), r, 4).unwrap();
-    for mu in 0..k {
-        let probe = flip(&arch[mu], (1.0 - r) / 2.0, 77_000 + mu as u32);
-        assert!(overlap(&probe, &arch[mu]) < 0.45);
+    for (mu, xi) in arch.iter().enumerate() {
+        let probe = flip(xi, (1.0 - r) / 2.0, 77_000 + mu as u32);
+        assert!(overlap(&probe, xi) < 0.45);
         let mut s = probe.clone();
         net.glauber(&mut s, 30, 0.0, 5, mu as u32).unwrap();
-        let m = overlap(&s, &arch[mu]);
+        let m = overlap(&s, xi);
         assert!(m > 0.95, "class {mu}: overlap {m}");
         assert_eq!(net.classify(&s).unwrap(), mu);
         let mut s = probe.clone();
         weak.glauber(&mut s, 30, 0.0, 5, mu as u32).unwrap();
-        let m = overlap(&s, &arch[mu]);
+        let m = overlap(&s, xi);
         assert!(m < 0.8, "M = 2, class {mu}: overlap {m}");
         let mut s = probe;
         net.glauber(&mut s, 30, 50.0, 5, mu as u32).unwrap();
-        let m = overlap(&s, &arch[mu]);
+        let m = overlap(&s, xi);
         assert!(m.abs() < 0.3, "T = 50, class {mu}: overlap {m}");
     }
 }
