@@ -130,3 +130,16 @@ fn bad_parameters() {
     assert!(p_false_negative(10, 11, 5, 1).is_err());
     assert!(p_false_match_union(100, 10, 5, 3, 0).is_err());
 }
+
+/// The Monte-Carlo count is the same with 1 and 2 threads.
+#[test]
+fn monte_carlo_is_thread_independent() {
+    let run = |threads| {
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .unwrap()
+            .install(|| monte_carlo_match_any(100, 7, 5, 50, 40, 50, 3).unwrap())
+    };
+    assert_eq!(run(1), run(2));
+}
