@@ -147,8 +147,8 @@ impl Sdr {
         }
     }
 
-    /// Number of bits active in both. Sizes must match (checked in debug builds; a size
-    /// mismatch otherwise counts the common prefix). See [`Sdr::try_overlap`].
+    /// Number of bits active in both. Sizes should match: with different sizes only the bits
+    /// below the smaller size are compared (no panic). [`Sdr::try_overlap`] checks the sizes.
     #[inline]
     pub fn overlap(&self, other: &Sdr) -> usize {
         let w = self.idx.len().min(other.idx.len());
@@ -180,7 +180,6 @@ impl Sdr {
 
     /// Overlap by AND and popcount over the bitsets.
     pub fn overlap_popcount(&self, other: &Sdr) -> usize {
-        debug_assert_eq!(self.n, other.n);
         self.bits
             .iter()
             .zip(&other.bits)
@@ -190,7 +189,6 @@ impl Sdr {
 
     /// Overlap by probing the larger SDR's bitset at the smaller SDR's indices.
     pub fn overlap_gather(&self, other: &Sdr) -> usize {
-        debug_assert_eq!(self.n, other.n);
         let (small, big) = if self.idx.len() <= other.idx.len() {
             (self, other)
         } else {
@@ -199,7 +197,11 @@ impl Sdr {
         small
             .idx
             .iter()
-            .map(|&i| ((big.bits[(i >> 6) as usize] >> (i & 63)) & 1) as usize)
+            .map(|&i| {
+                big.bits
+                    .get((i >> 6) as usize)
+                    .map_or(0, |w| ((w >> (i & 63)) & 1) as usize)
+            })
             .sum()
     }
 

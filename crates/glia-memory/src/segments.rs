@@ -112,6 +112,10 @@ impl Connections {
     }
 
     /// The cell that owns `segment`.
+    ///
+    /// The accessors taking a segment id (`cell_of`, `synapses_of`, `segment_len`, `last_used`,
+    /// `touch`) panic for an id at or above [`Connections::segment_capacity`], like slice
+    /// indexing; the mutators below return an error instead.
     #[inline]
     pub fn cell_of(&self, segment: u32) -> u32 {
         self.segments[segment as usize].cell
@@ -165,8 +169,25 @@ impl Connections {
         Ok(id)
     }
 
-    /// Destroys `segment` and its synapses.
-    pub fn destroy_segment(&mut self, segment: u32) {
+    fn check_segment(&self, segment: u32) -> Result<()> {
+        match self.segments.get(segment as usize) {
+            Some(s) if s.alive => Ok(()),
+            _ => Err(MemoryError::param(
+                "segment",
+                "must be a live segment id",
+                segment,
+            )),
+        }
+    }
+
+    /// Destroys `segment` and its synapses. Errors: not a live segment.
+    pub fn destroy_segment(&mut self, segment: u32) -> Result<()> {
+        self.check_segment(segment)?;
+        self.destroy_segment_unchecked(segment);
+        Ok(())
+    }
+
+    fn destroy_segment_unchecked(&mut self, segment: u32) {
         let seg = &mut self.segments[segment as usize];
         debug_assert!(seg.alive);
         let syns = std::mem::take(&mut seg.synapses);
@@ -192,8 +213,9 @@ impl Connections {
     }
 
     /// A synapse from `presyn` onto `segment` with `permanence`.
-    /// Errors: `presyn` out of range, permanence outside [0, 1].
+    /// Errors: not a live segment, `presyn` out of range, permanence outside [0, 1].
     pub fn create_synapse(&mut self, segment: u32, presyn: u32, permanence: f32) -> Result<u32> {
+        self.check_segment(segment)?;
         if presyn >= self.num_cells {
             return Err(MemoryError::IndexOutOfRange {
                 index: presyn.into(),
@@ -207,6 +229,10 @@ impl Connections {
                 permanence,
             ));
         }
+        Ok(self.create_synapse_unchecked(segment, presyn, permanence))
+    }
+
+    fn create_synapse_unchecked(&mut self, segment: u32, presyn: u32, permanence: f32) -> u32 {
         let data = Synapse {
             presyn,
             permanence,
@@ -221,7 +247,7 @@ impl Connections {
         };
         self.segments[segment as usize].synapses.push(id);
         self.presyn[presyn as usize].push(id);
-        Ok(id)
+        id
     }
 
     fn destroy_synapse_at(&mut self, segment: u32, pos: usize) {
@@ -267,7 +293,33 @@ impl Connections {
     /// Hebbian update of `segment`: permanences of synapses from `prev_active` (sorted) grow by
     /// `inc`, the others shrink by `dec`; synapses that reach zero are destroyed, and the segment
     /// too when it has none left. Returns whether the segment still exists.
-    pub fn adapt_segment(&mut self, segment: u32, prev_active: &[u32], inc: f32, dec: f32) -> bool {
+    ///
+    /// Errors: not a live segment, `prev_active` not sorted ascending.
+    pub fn adapt_segment(
+        &mut self,
+        segment: u32,
+        prev_active: &[u32],
+        inc: f32,
+        dec: f32,
+    ) -> Result<bool> {
+        self.check_segment(segment)?;
+        if !prev_active.is_sorted() {
+            return Err(MemoryError::param(
+                "prev_active",
+                "must be sorted ascending",
+                "unsorted",
+            ));
+        }
+        Ok(self.adapt_segment_unchecked(segment, prev_active, inc, dec))
+    }
+
+    pub(crate) fn adapt_segment_unchecked(
+        &mut self,
+        segment: u32,
+        prev_active: &[u32],
+        inc: f32,
+        dec: f32,
+    ) -> bool {
         let mut dead = std::mem::take(&mut self.scratch);
         dead.clear();
         for (pos, &s) in self.segments[segment as usize].synapses.iter().enumerate() {
@@ -288,7 +340,7 @@ impl Connections {
         }
         self.scratch = dead;
         if self.segments[segment as usize].synapses.is_empty() {
-            self.destroy_segment(segment);
+            self.destroy_segment_unchecked(segment);
             false
         } else {
             true
@@ -299,7 +351,40 @@ impl Connections {
     /// `candidates` (sorted) it has no synapse from yet, chosen at random. When the segment would
     /// exceed `max_synapses`, its weakest synapses from cells outside `candidates` are destroyed
     /// first.
+    ///
+    /// Errors: not a live segment, `candidates` not sorted ascending or out of range,
+    /// `initial` outside [0, 1].
     pub fn grow_synapses(
+        &mut self,
+        segment: u32,
+        n: usize,
+        candidates: &[u32],
+        initial: f32,
+        max_synapses: usize,
+        rng: &mut CounterRng,
+    ) -> Result<()> {
+        self.check_segment(segment)?;
+        if !candidates.is_sorted() {
+            return Err(MemoryError::param(
+                "candidates",
+                "must be sorted ascending",
+                "unsorted",
+            ));
+        }
+        if let Some(&c) = candidates.last().filter(|&&c| c >= self.num_cells) {
+            return Err(MemoryError::IndexOutOfRange {
+                index: c.into(),
+                size: self.num_cells,
+            });
+        }
+        if !(0.0..=1.0).contains(&initial) {
+            return Err(MemoryError::param("initial", "must be in [0, 1]", initial));
+        }
+        self.grow_synapses_unchecked(segment, n, candidates, initial, max_synapses, rng);
+        Ok(())
+    }
+
+    pub(crate) fn grow_synapses_unchecked(
         &mut self,
         segment: u32,
         n: usize,
@@ -350,8 +435,7 @@ impl Connections {
             let j = i + rng.below((cand.len() - i) as u64) as usize;
             cand.swap(i, j);
             let pre = cand[i];
-            self.create_synapse(segment, pre, initial)
-                .expect("candidates are valid cells");
+            self.create_synapse_unchecked(segment, pre, initial);
         }
         self.scratch = cand;
     }
@@ -376,15 +460,21 @@ mod tests {
         assert_eq!((a[s0 as usize], p[s0 as usize]), (2, 3));
         assert_eq!((a[s1 as usize], p[s1 as usize]), (1, 1));
         // Reinforce 0 and 1, punish 2: 2 drops from 0.5 to 0.4 -> disconnected.
-        assert!(c.adapt_segment(s0, &[0, 1], 0.1, 0.1));
+        assert!(c.adapt_segment(s0, &[0, 1], 0.1, 0.1).unwrap());
         c.compute_activity(&[0, 1, 2], &mut a, &mut p).unwrap();
         assert_eq!((a[s0 as usize], p[s0 as usize]), (2, 3));
         // Decay segment 1 to nothing: it disappears with its synapse.
-        assert!(!c.adapt_segment(s1, &[], 0.1, 1.0));
+        assert!(!c.adapt_segment(s1, &[], 0.1, 1.0).unwrap());
+        assert!(c.adapt_segment(s1, &[], 0.1, 0.1).is_err(), "dead segment");
+        assert!(c.destroy_segment(s1).is_err());
+        assert!(c.create_synapse(99, 0, 0.5).is_err());
+        assert!(c.adapt_segment(s0, &[2, 1], 0.1, 0.1).is_err(), "unsorted");
         assert_eq!(c.num_segments(), 1);
         assert_eq!(c.num_synapses(), 3);
         let mut rng = CounterRng::new(0, Purpose::Memory, 0, 0, 0);
-        c.grow_synapses(s0, 5, &[0, 5, 6, 7], 0.21, 5, &mut rng);
+        c.grow_synapses(s0, 5, &[0, 5, 6, 7], 0.21, 5, &mut rng)
+            .unwrap();
+        assert!(c.grow_synapses(s0, 1, &[10], 0.21, 5, &mut rng).is_err());
         assert_eq!(c.segment_len(s0), 5);
         let pres: Vec<u32> = c.synapses_of(s0).map(|s| s.presyn).collect();
         assert!(pres.contains(&0) && !pres.contains(&2), "{pres:?}");

@@ -356,7 +356,7 @@ impl TemporalMemory {
     fn learn_on_segment(&mut self, s: u32, rng: &mut CounterRng) {
         let p = &self.p;
         let pot = usize::from(self.num_active_potential[s as usize]);
-        if !self.conn.adapt_segment(
+        if !self.conn.adapt_segment_unchecked(
             s,
             &self.prev_active,
             p.permanence_increment,
@@ -366,7 +366,7 @@ impl TemporalMemory {
         }
         let grow = (p.max_new_synapses as usize).saturating_sub(pot);
         if grow > 0 {
-            self.conn.grow_synapses(
+            self.conn.grow_synapses_unchecked(
                 s,
                 grow,
                 &self.prev_winner,
@@ -401,7 +401,7 @@ impl TemporalMemory {
                 let s = self.new_segment(cell);
                 let n = (self.p.max_new_synapses as usize).min(self.prev_winner.len());
                 let p = &self.p;
-                self.conn.grow_synapses(
+                self.conn.grow_synapses_unchecked(
                     s,
                     n,
                     &self.prev_winner,
@@ -434,7 +434,7 @@ impl TemporalMemory {
                 .copied()
                 .min_by_key(|&s| self.conn.last_used(s))
                 .expect("non-empty");
-            self.conn.destroy_segment(lru);
+            self.conn.destroy_segment(lru).expect("live segment");
         }
         self.conn
             .create_segment(cell, self.iteration)
@@ -444,7 +444,8 @@ impl TemporalMemory {
     fn punish(&mut self, s: u32) {
         let d = self.p.predicted_segment_decrement;
         if d > 0.0 {
-            self.conn.adapt_segment(s, &self.prev_active, -d, 0.0);
+            self.conn
+                .adapt_segment_unchecked(s, &self.prev_active, -d, 0.0);
         }
     }
 
