@@ -6,7 +6,8 @@ use glia_memory::theory::*;
 
 /// n = 4000, a = 128, s = 24, θ = 12: "slightly above 1e-12" in the paper; scipy's
 /// hypergeometric survival function (`hypergeom(4000, 24, 128).sf(11)`) gives
-/// 1.3432393647255404e-12: agreement to a relative 1e-10.
+/// 1.3432393647255404e-12 (`python3 validation/sdr_theory_reference.py` prints it and the union
+/// table): agreement to a relative 1e-10.
 #[test]
 fn false_match_published_value() {
     let p = p_false_match(4000, 128, 24, 12).unwrap();
