@@ -290,6 +290,38 @@ impl Connections {
         Ok(())
     }
 
+    /// Cells with at least one segment whose count in `active_connected` (from
+    /// [`Connections::compute_activity`]) reaches the NMDA threshold `theta`: the predicted
+    /// (depolarised) cells, sorted and unique.
+    pub fn predicted_cells(&self, active_connected: &[u16], theta: u16) -> Vec<u32> {
+        let mut cells: Vec<u32> = active_connected
+            .iter()
+            .enumerate()
+            .filter(|&(s, &k)| k >= theta && self.segments[s].alive)
+            .map(|(s, _)| self.segments[s].cell)
+            .collect();
+        cells.sort_unstable();
+        cells.dedup();
+        cells
+    }
+
+    /// The segment of `cell` with the most active potential synapses (first on ties), if it
+    /// has at least `min_threshold`: the segment that learns when the cell should have been
+    /// predicted. `None` for a cell out of range.
+    pub fn best_matching_segment(
+        &self,
+        cell: u32,
+        active_potential: &[u16],
+        min_threshold: u16,
+    ) -> Option<u32> {
+        let segs = self.cell_segments.get(cell as usize)?;
+        let count = |s: u32| active_potential.get(s as usize).copied().unwrap_or(0);
+        segs.iter()
+            .copied()
+            .filter(|&s| count(s) >= min_threshold)
+            .reduce(|b, s| if count(s) > count(b) { s } else { b })
+    }
+
     /// Hebbian update of `segment`: permanences of synapses from `prev_active` (sorted) grow by
     /// `inc`, the others shrink by `dec`; synapses that reach zero are destroyed, and the segment
     /// too when it has none left. Returns whether the segment still exists.
