@@ -87,9 +87,10 @@ fn noise_tolerance_matches_theory() {
 /// segment rule: reinforce and grow the best matching segment, or grow a new segment of
 /// s = 20 synapses (initial permanence 0.21, connected at 0.5, +0.1 per presentation). After
 /// four presentations every stored pattern predicts the neuron (θ = 12 connected synapses), and
-/// of 2000 random patterns the fraction that does stays below 1 − (1 − P_fm(1000, 40, 20, 12))^30
-/// + 0.001 (P_fm ≈ 1e-14: none in practice). Once learned, noisy versions with 10 of 40 cells
-/// replaced still predict it in ≥ 99 % of 300 trials (theory: 1 − P_fn(40, 20, 12, 10) = 0.99996).
+/// the fraction of 2000 random patterns that does stays below the theory's
+/// 1 − (1 − P_fm(1000, 40, 20, 12))^30 plus 0.001 (P_fm ≈ 3e-13: none in practice). Once
+/// learned, noisy versions with 10 of 40 cells replaced still predict it in 300 trials
+/// (theory: 1 − P_fn(40, 20, 12, 10) = 0.9958, i.e. about 1.3 misses expected; ≥ 295 asserted).
 #[test]
 fn dendritic_neuron_learns_patterns() {
     let (n, a, s, theta, min) = (1000u32, 40u32, 20usize, 12u16, 8u16);
@@ -138,5 +139,5 @@ fn dendritic_neuron_learns_patterns() {
         c.compute_activity(x.indices(), &mut act, &mut pot).unwrap();
         ok += usize::from(c.predicted_cells(&act, theta) == vec![cell]);
     }
-    assert!(ok >= 297, "{ok} of 300 noisy patterns recognised");
+    assert!(ok >= 295, "{ok} of 300 noisy patterns recognised");
 }
