@@ -10,7 +10,7 @@
 //!
 //! ## Adding a rule
 //! One file in this folder with a type implementing [`Rule`], plus one line in the
-//! [`registry!`] call below (and a row in `docs/plasticity.md`). Dispatch is static: one `match`
+//! `registry!` call below (and a row in `docs/plasticity.md`). Dispatch is static: one `match`
 //! per projection and step, and the per-synapse loops are monomorphised for the rule.
 //!
 //! ## Delay semantics (see `docs/plasticity.md`)
