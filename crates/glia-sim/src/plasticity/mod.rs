@@ -386,16 +386,34 @@ impl<R: Rule> Plastic<R> {
         for &j in post_now {
             let j = j as usize;
             let tr = &mut self.post[j * qp..(j + 1) * qp];
-            for k in self.col_ptr[j]..self.col_ptr[j + 1] {
-                let (q, i) = (self.col_syn[k] as usize, self.col_src[k] as usize);
-                let nw = rule.on_post(
-                    sg * w[q],
-                    &mut self.syn[q * sp..(q + 1) * sp],
-                    &self.pre[i * pp..(i + 1) * pp],
-                    tr,
-                    &c,
-                );
-                w[q] = (sg * nw).clamp(lo, hi);
+            // The weights of a column are scattered over the projection: gather a batch first
+            // (a tight loop of independent loads keeps many cache misses in flight), update,
+            // then write back.
+            let (a, e) = (self.col_ptr[j], self.col_ptr[j + 1]);
+            let mut k0 = a;
+            while k0 < e {
+                let k1 = (k0 + GATHER).min(e);
+                let qs = &self.col_syn[k0..k1];
+                let srcs = &self.col_src[k0..k1];
+                let mut buf = [0.0f32; GATHER];
+                for (b, &q) in buf.iter_mut().zip(qs) {
+                    *b = w[q as usize];
+                }
+                for ((b, &q), &i) in buf.iter_mut().zip(qs).zip(srcs) {
+                    let (q, i) = (q as usize, i as usize);
+                    let nw = rule.on_post(
+                        sg * *b,
+                        &mut self.syn[q * sp..(q + 1) * sp],
+                        &self.pre[i * pp..(i + 1) * pp],
+                        tr,
+                        &c,
+                    );
+                    *b = (sg * nw).clamp(lo, hi);
+                }
+                for (b, &q) in buf.iter().zip(qs) {
+                    w[q as usize] = *b;
+                }
+                k0 = k1;
             }
             rule.post_spike(tr);
         }
@@ -441,6 +459,9 @@ impl<R: Rule> Plastic<R> {
         events
     }
 }
+
+/// Synapses per gather batch in postsynaptic updates.
+const GATHER: usize = 64;
 
 /// Multiply every trace by its factor (`factors.len()` values per neuron).
 #[inline]
