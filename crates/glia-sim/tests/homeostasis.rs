@@ -53,3 +53,47 @@ fn scaling_converges_to_the_target_rate() {
         }
     }
 }
+
+/// Intrinsic plasticity (`lif_adapt` with `target_rate`): 20 neurons driven by constant
+/// currents from 450 to 830 pA (without it: silent below 606 pA, where V∞ = E_L + I/g_L reaches
+/// V_th, and ~130 Hz at 830 pA) all fire at ρ₀ = 5 Hz
+/// ± 10 % over the last 5 s of 30 s: the adaptive threshold settles where the spike jumps
+/// (q_θ = 0.5 mV) balance the drift q_θ·ρ₀ (τ_θ = 10⁹ ms: the fixed point is exactly ρ₀).
+#[test]
+fn adaptive_threshold_reaches_the_target_rate() {
+    let amps: Vec<String> = (0..20)
+        .map(|k| format!("{:.1}", 450.0 + 20.0 * k as f64))
+        .collect();
+    let text = format!(
+        r#"
+        [simulation]
+        dt = 0.1
+        duration = 30000.0
+        [[populations]]
+        name = "n"
+        size = 20
+        model = "lif_adapt"
+        params = {{ a = 0.0, b = 0.0, tau_theta = 1e9, q_theta = 0.5, target_rate = 5.0, I_e = [{}] }}
+        "#,
+        amps.join(", ")
+    );
+    let mut net = build(&text);
+    let n = net.population("n").unwrap();
+    net.run(250_000, &mut |_| true);
+    let before: Vec<u64> = net.stats[n].n_isi.iter().map(|&k| u64::from(k)).collect();
+    net.run(50_000, &mut |_| true);
+    let rates: Vec<f64> = net.stats[n]
+        .n_isi
+        .iter()
+        .zip(&before)
+        .map(|(&k1, &k0)| (u64::from(k1) - k0) as f64 / 5.0)
+        .collect();
+    let theta = net.state(n, "theta").unwrap();
+    for (i, &rate) in rates.iter().enumerate() {
+        assert!(
+            (rate - 5.0).abs() <= 0.5,
+            "neuron {i} ({} pA): {rate} Hz; all {rates:?}, theta {theta:?}",
+            amps[i]
+        );
+    }
+}
