@@ -447,3 +447,22 @@ def test_plots():
     assert glia.plot.raster(net) is not None
     assert glia.plot.state(net, "exc", "v") is not None
     assert glia.plot.rate(net, "exc") is not None
+
+
+def test_public_api_is_listed():
+    """The public names this suite exercises; a new function must be added here (and tested)."""
+    network = {"clear_recordings", "connectivity", "dt", "duration", "model", "parameters",
+               "populations", "ports", "projections", "rates", "recorded", "run", "seed",
+               "set_rates", "set_state", "set_weights", "size", "spikes", "state",
+               "state_monitors", "step", "summary", "synapses", "t", "threads", "variables",
+               "weights", "write"}
+    assert {x for x in dir(glia.Network) if not x.startswith("_")} == network
+    model = {"add", "build", "from_dict", "input", "monitor", "population", "projection", "set",
+             "to_dict", "to_toml"}
+    assert {x for x in dir(glia.Model) if not x.startswith("_")} == model
+    assert set(glia.__all__) == {"Model", "Network", "load", "loads", "from_dict", "ModelError",
+                                 "FieldError", "FileError", "NotFoundError", "errors", "mnist",
+                                 "plot", "__version__"}
+    assert set(glia.mnist.__all__) == {"load", "read_idx", "to_rates", "default_dir"}
+    assert set(glia.plot.__all__) == {"raster", "state", "rate"}
+    assert glia.__version__ == "0.1.0"
