@@ -745,7 +745,9 @@ impl Network {
     }
 
     /// Write `spikes.npz`, `state.npz`, `rates.npz` and `summary.json` into `out_dir` (as
-    /// `glia run`; `glia plot OUT_DIR` draws them). Returns the files written.
+    /// `glia run`; `glia plot OUT_DIR` draws them). Returns the files written. `summary.json`
+    /// says `"complete": true` only once the run has reached `simulation.duration` (never for
+    /// an open-ended model).
     fn write(&self, py: Python<'_>, out_dir: PathBuf) -> PyResult<Vec<PathBuf>> {
         let info = glia_sim::output::RunInfo {
             model_path: &self.origin,
