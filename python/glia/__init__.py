@@ -167,8 +167,8 @@ class Model:
                                  "delay": delay, **fields})
         if name is None:
             earlier = sum(1 for p in self._tables["projections"][:-1]
-                          if p.get("name") is None and p["source"] == source
-                          and p["target"] == target)
+                          if p.get("name") is None and p.get("source") == source
+                          and p.get("target") == target)
             name = f"{source}->{target}" + (f"#{earlier + 1}" if earlier else "")
         return name
 
