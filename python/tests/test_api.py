@@ -302,6 +302,16 @@ def test_bad_arguments():
         m.build()
 
 
+def test_paths_and_files(tmp_path):
+    """File fields take `pathlib.Path`s; relative names resolve against `base_dir`."""
+    v0 = np.linspace(-70.0, -60.0, 5)
+    np.save(tmp_path / "v0.npy", v0)
+    for spec, base in [({"file": tmp_path / "v0.npy"}, None), ({"file": "v0.npy"}, tmp_path)]:
+        m = glia.Model(duration=1.0)
+        m.population("a", 5, initial={"v": spec})
+        assert np.allclose(m.build(base_dir=base).state("a", "v"), v0, rtol=1e-7, atol=0)
+
+
 def test_file_errors(tmp_path):
     with pytest.raises(glia.FileError) as e:
         glia.load(tmp_path / "missing.toml")
@@ -343,6 +353,25 @@ def test_progress_callback_can_stop_and_errors_propagate():
     with pytest.raises(RuntimeError, match="boom"):
         net.run(10.0, progress=broken)
     net.run(1.0)  # still usable
+
+
+def test_progress_reports_cover_the_whole_run():
+    """About 200 reports per call, counted from the start of the call, also when the run goes
+    to the engine in several pieces (25,000 steps); the spikes are those of one piece."""
+    def model():
+        m = glia.Model(seed=5)
+        m.population("p", 10, "poisson", params={"rate": 50.0})
+        m.monitor("spikes", population="p")
+        return m.build()
+    net, seen = model(), []
+    stats = net.run(2500.0, progress=lambda done, total: seen.append((done, total)))
+    assert stats["complete"] and stats["steps"] == 25000
+    assert 190 <= len(seen) <= 210 and seen[-1] == (25000, 25000)
+    assert all(a[0] < b[0] for a, b in zip(seen, seen[1:]))
+    ref = model()
+    for _ in range(5):
+        ref.run(500.0)
+    assert np.array_equal(ref.spikes("p")[0], net.spikes("p")[0])
 
 
 def test_gil_is_released_during_run():

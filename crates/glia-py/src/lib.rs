@@ -25,6 +25,9 @@ use std::time::{Duration, Instant};
 /// How often a run takes the GIL back to check for Ctrl-C.
 const SIGNAL_CHECK: Duration = Duration::from_millis(50);
 
+/// Longest piece of a run given to `Network::run` at once (see `Network.run`).
+const CHUNK: u64 = 10_000;
+
 /// An instance of `glia.errors.<kind>(text, path, detail)`.
 fn error(py: Python<'_>, kind: &str, text: String, path: Option<String>, detail: String) -> PyErr {
     let made = py
@@ -129,6 +132,13 @@ fn to_toml(py: Python<'_>, obj: &Bound<'_, PyAny>, path: &str) -> PyResult<toml:
         }
         return Ok(toml::Value::Array(out));
     }
+    // File names as `pathlib.Path` (or any `os.PathLike`).
+    if obj.hasattr("__fspath__")? {
+        let p = obj.call_method0("__fspath__")?;
+        if let Ok(s) = p.cast::<PyString>() {
+            return Ok(toml::Value::String(s.to_cow()?.into_owned()));
+        }
+    }
     // numpy arrays and scalars, and anything else with `tolist` (0-d arrays give scalars).
     if obj.hasattr("tolist")? {
         let list = obj.call_method0("tolist")?;
@@ -146,7 +156,7 @@ fn to_toml(py: Python<'_>, obj: &Bound<'_, PyAny>, path: &str) -> PyResult<toml:
         py,
         if path.is_empty() { "<model>" } else { path },
         format!(
-            "cannot be written in a model file (a number, string, bool, list, dict or numpy array), got {}",
+            "cannot be written in a model file (a number, string, path, bool, list, dict or numpy array), got {}",
             obj.get_type().name()?
         ),
     ))
@@ -373,24 +383,32 @@ impl Network {
             f.get_or_insert(e);
         };
         let mut last = Instant::now();
-        let mut report = |p: glia_sim::Progress| -> bool {
+        // The user's callback sees the whole run: about 200 reports, `done` counted from its
+        // start.
+        let every = (steps / 200).max(1);
+        let mut next_report = every;
+        let mut report = |done: u64| -> bool {
             if stop.load(Ordering::Relaxed) {
                 return false;
             }
             let check_here = single && last.elapsed() >= SIGNAL_CHECK;
-            if progress.is_none() && !check_here {
+            let call = progress.is_some() && (done >= next_report || done == steps);
+            if !call && !check_here {
                 return true;
             }
             if check_here {
                 last = Instant::now();
             }
-            Python::attach(|py| {
+            if call {
+                next_report = (done / every + 1) * every;
+            }
+            let go_on = Python::attach(|py| {
                 if check_here && let Err(e) = py.check_signals() {
                     fail(e);
                     return false;
                 }
-                if let Some(cb) = &progress {
-                    match cb.call1(py, (p.done, p.total)) {
+                if let (true, Some(cb)) = (call, &progress) {
+                    match cb.call1(py, (done, steps)) {
                         Ok(v) if v.bind(py).is(PyBool::new(py, false)) => return false,
                         Ok(_) => {}
                         Err(e) => {
@@ -400,16 +418,38 @@ impl Network {
                     }
                 }
                 true
-            })
+            });
+            if !go_on {
+                stop.store(true, Ordering::Relaxed);
+            }
+            go_on
+        };
+        // The run goes in chunks of at most CHUNK steps (runs continue exactly, so this changes
+        // no result): `Network::run` reports every 1/200 of a call, so a stop is noticed within
+        // CHUNK / 200 steps however long the run.
+        let mut run_chunks = |net: &mut glia_sim::Network| {
+            let mut total = glia_sim::RunStats {
+                complete: true,
+                ..Default::default()
+            };
+            while total.steps < steps && !stop.load(Ordering::Relaxed) {
+                let (base, n) = (total.steps, (steps - total.steps).min(CHUNK));
+                let st = net.run(n, &mut |p| report(base + p.done));
+                total.steps += st.steps;
+                total.wall_s += st.wall_s;
+                total.events += st.events;
+            }
+            total.complete = total.steps == steps;
+            total
         };
         let stats = py.detach(|| {
             if single {
-                return net.run(steps, &mut report);
+                return run_chunks(net);
             }
             let (done, finished) = mpsc::channel::<()>();
             std::thread::scope(|s| {
                 let sim = s.spawn(move || {
-                    let stats = net.run(steps, &mut report);
+                    let stats = run_chunks(net);
                     let _ = done.send(());
                     stats
                 });
