@@ -29,6 +29,7 @@
 
 #![allow(clippy::needless_range_loop)] // hot loops index several arrays in lockstep
 
+mod access;
 pub mod build;
 pub mod connect;
 pub mod csr;
