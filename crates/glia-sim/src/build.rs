@@ -100,10 +100,12 @@ fn build_in_pool(model: &Model) -> Result<Network, ModelError> {
     }
 
     // Projections.
+    let positions = connect::grid_positions(model);
     let mut projs = Vec::new();
     let mut plastic = Vec::new();
-    // Modulator channels: none yet (see `plasticity::Ctx::modulator`).
-    let modulator_names: Vec<String> = Vec::new();
+    // Modulator channels (`[[modulators]]`), read by rules through `plasticity::Ctx::modulator`.
+    let modulation = crate::modulators::Channels::new(&model.modulators, dt, model.seed);
+    let modulator_names: Vec<String> = modulation.names.clone();
     for (k, pr) in model.projections.iter().enumerate() {
         let tp = &pops[pr.target];
         let port = port_index(tp, &pr.port, &format!("{}.port", pr.path))?;
@@ -138,6 +140,8 @@ fn build_in_pool(model: &Model) -> Result<Network, ModelError> {
             weight: &pr.weight,
             delay: &pr.delay,
             dt,
+            source_pos: positions[pr.source].as_deref(),
+            target_pos: positions[pr.target].as_deref(),
         };
         let mut csr = connect::build(&pr.connect, &ctx);
         if let NeuronModel::Rate(r) = &pops[pr.source].model
@@ -220,12 +224,32 @@ fn build_in_pool(model: &Model) -> Result<Network, ModelError> {
         let slots = usize::from(csr.max_delay()) + 1;
         let target = &mut pops[pr.target];
         target.slots = target.slots.max(slots);
+        let stp = match pr.stp {
+            None => None,
+            Some(_) if pr.plasticity.is_some() => {
+                return Err(ModelError::invalid(
+                    format!("{}.stp", pr.path),
+                    "short-term plasticity on a plastic projection is not supported yet: use a static projection, or drop `stp`",
+                ));
+            }
+            Some(_) if pops[pr.source].model.is_graded() => {
+                return Err(ModelError::invalid(
+                    format!("{}.stp", pr.path),
+                    format!(
+                        "short-term plasticity needs spikes, but population \"{}\" (model \"{}\") sends graded values",
+                        pops[pr.source].name, pops[pr.source].model_name
+                    ),
+                ));
+            }
+            Some(p) => Some(crate::stp::StpState::new(p, pops[pr.source].size)),
+        };
         projs.push(Proj {
             name: pr.name.clone(),
             source: pr.source,
             target: pr.target,
             port,
             csr,
+            stp,
             plastic: pr.plasticity.is_some(),
         });
     }
@@ -434,7 +458,8 @@ fn build_in_pool(model: &Model) -> Result<Network, ModelError> {
         build_s: 0.0,
         has_graded,
         plastic,
-        modulators: vec![0.0; modulator_names.len()],
+        modulators: modulation.values_f32(),
         modulator_names,
+        modulation,
     })
 }

@@ -3,6 +3,7 @@
 use crate::csr::{Csr, Delays, Weights};
 use crate::monitors::{Monitors, SpikeStats, StateRecorder};
 use crate::neurons::{BlockState, Model};
+use crate::stp::StpState;
 use crate::{BLOCK, BLOCK_SHIFT};
 use glia_core::{CounterRng, Purpose};
 use glia_spec::PortSpec;
@@ -214,6 +215,8 @@ pub struct Proj {
     pub port: usize,
     /// Synapses.
     pub csr: Csr,
+    /// Tsodyks–Markram short-term plasticity: each spike delivers `w·r` (see [`crate::stp`]).
+    pub stp: Option<StpState>,
     /// Whether the weights are plastic (delivered by the plasticity phase, see
     /// [`crate::plasticity`]).
     pub plastic: bool,
@@ -293,6 +296,8 @@ pub struct Network {
     pub modulators: Vec<f32>,
     /// Names of the modulator channels.
     pub modulator_names: Vec<String>,
+    /// The modulator channels' dynamics (see [`crate::modulators`]).
+    pub(crate) modulation: crate::modulators::Channels,
 }
 
 impl Network {
@@ -362,6 +367,12 @@ impl Network {
                 self.stats[p].record(s, sp);
             }
         }
+        let dt = self.dt;
+        for proj in &mut self.projs {
+            if let Some(st) = &mut proj.stp {
+                st.on_spikes(&self.spikes[proj.source], s, dt);
+            }
+        }
         self.events += if parallel {
             self.deliver_parallel(s)
         } else {
@@ -369,6 +380,9 @@ impl Network {
         };
         if self.has_graded {
             self.events += self.deliver_graded(s);
+        }
+        if !self.modulation.is_empty() {
+            self.modulation.step(s, &self.spikes, &mut self.modulators);
         }
         if !self.plastic.is_empty() {
             self.events += self.plasticity_phase(s);
@@ -454,6 +468,8 @@ impl Network {
             let ring = &mut self.rings[proj.target][..];
             let csr = &proj.csr;
             for (k, &i) in spikes.iter().enumerate() {
+                // Short-term plasticity scales the whole row (exact for f = 1 without it).
+                let f = proj.stp.as_ref().map_or(1.0, |st| st.factors[k]);
                 let (a, b) = (
                     csr.row_ptr[i as usize] as usize,
                     csr.row_ptr[i as usize + 1] as usize,
@@ -483,10 +499,15 @@ impl Network {
                         let off =
                             ((((s + u64::from(*d)) % slots) as usize) * np + proj.port) * padded;
                         let row = &mut ring[off..off + padded];
-                        match &csr.weights {
-                            Weights::Const(w) => scatter(row, targets, std::iter::repeat(*w), 0),
-                            Weights::PerSynapse(ws) => {
+                        match (&csr.weights, &proj.stp) {
+                            (Weights::Const(w), _) => {
+                                scatter(row, targets, std::iter::repeat(*w * f), 0)
+                            }
+                            (Weights::PerSynapse(ws), None) => {
                                 scatter(row, targets, ws[a..b].iter().copied(), 0)
+                            }
+                            (Weights::PerSynapse(ws), Some(_)) => {
+                                scatter(row, targets, ws[a..b].iter().map(|&w| w * f), 0)
                             }
                         }
                     }
@@ -499,7 +520,7 @@ impl Network {
                         match &csr.weights {
                             Weights::Const(w) => scatter_delayed(
                                 targets,
-                                std::iter::repeat(*w),
+                                std::iter::repeat(*w * f),
                                 &ds[a..b],
                                 cur,
                                 slots as usize,
@@ -507,7 +528,7 @@ impl Network {
                             ),
                             Weights::PerSynapse(ws) => scatter_delayed(
                                 targets,
-                                ws[a..b].iter().copied(),
+                                ws[a..b].iter().map(|&w| w * f),
                                 &ds[a..b],
                                 cur,
                                 slots as usize,
@@ -533,7 +554,8 @@ impl Network {
             let hi = (st.base + st.blocks.iter().map(|b| b.len).sum::<usize>()) as u32;
             for proj in projs.iter().filter(|p| p.target == st.pop && !p.plastic) {
                 let csr = &proj.csr;
-                for &i in &spikes[proj.source] {
+                for (k, &i) in spikes[proj.source].iter().enumerate() {
+                    let f = proj.stp.as_ref().map_or(1.0, |st| st.factors[k]);
                     let (a, b) = (
                         csr.row_ptr[i as usize] as usize,
                         csr.row_ptr[i as usize + 1] as usize,
@@ -551,6 +573,7 @@ impl Network {
                             np,
                             proj.port,
                             st.base,
+                            f,
                         );
                     }
                 }
@@ -592,6 +615,22 @@ impl Network {
                 }
             }
         }
+    }
+
+    /// Id of the modulator channel `name` (its index in [`Network::modulators`]).
+    pub fn modulator_id(&self, name: &str) -> Option<usize> {
+        self.modulator_names.iter().position(|m| m == name)
+    }
+
+    /// The current value of modulator channel `name`.
+    pub fn modulator(&self, name: &str) -> Option<f32> {
+        self.modulator_id(name).map(|k| self.modulators[k])
+    }
+
+    /// Add `amount` to modulator channel `id` now (e.g. a reward computed outside the model);
+    /// its dynamics continue from the new value.
+    pub fn pulse_modulator(&mut self, id: usize, amount: f64) {
+        self.modulation.pulse(id, amount, &mut self.modulators);
     }
 
     /// Index of a population by name.
@@ -652,6 +691,7 @@ fn deliver_segment(
     np: usize,
     port: usize,
     base: usize,
+    f: f32,
 ) {
     let targets = &csr.targets[range.clone()];
     match &csr.delays {
@@ -659,8 +699,13 @@ fn deliver_segment(
             let slot = ((s + u64::from(*d)) % slots) as usize;
             let buf = &mut *pieces[slot * np + port];
             match &csr.weights {
-                Weights::Const(w) => scatter(buf, targets, std::iter::repeat(*w), base),
-                Weights::PerSynapse(ws) => scatter(buf, targets, ws[range].iter().copied(), base),
+                Weights::Const(w) => scatter(buf, targets, std::iter::repeat(*w * f), base),
+                Weights::PerSynapse(ws) if f == 1.0 => {
+                    scatter(buf, targets, ws[range].iter().copied(), base)
+                }
+                Weights::PerSynapse(ws) => {
+                    scatter(buf, targets, ws[range].iter().map(|&w| w * f), base)
+                }
             }
         }
         Delays::PerSynapse(ds) => {
@@ -671,7 +716,7 @@ fn deliver_segment(
             match &csr.weights {
                 Weights::Const(w) => scatter_delayed(
                     targets,
-                    std::iter::repeat(*w),
+                    std::iter::repeat(*w * f),
                     ds,
                     cur,
                     slots as usize,
@@ -679,7 +724,7 @@ fn deliver_segment(
                 ),
                 Weights::PerSynapse(ws) => scatter_delayed(
                     targets,
-                    ws[range].iter().copied(),
+                    ws[range].iter().map(|&w| w * f),
                     ds,
                     cur,
                     slots as usize,

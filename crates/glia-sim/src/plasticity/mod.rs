@@ -36,6 +36,9 @@
 //! The phase runs on one thread, in a fixed order (projection, spike, synapse), so results do
 //! not depend on the thread count. Static projections are delivered as before (in parallel).
 
+pub mod gated_hebbian;
+pub mod rstdp;
+pub mod scaling;
 pub mod stdp;
 pub mod triplet;
 pub mod vogels;
@@ -45,7 +48,14 @@ use glia_spec::{ModelError, Plasticity as Spec};
 use serde::de::DeserializeOwned;
 
 /// Known rule names.
-pub const RULES: &[&str] = &["stdp", "triplet", "vogels"];
+pub const RULES: &[&str] = &[
+    "stdp",
+    "triplet",
+    "vogels",
+    "rstdp",
+    "gated_hebbian",
+    "scaling",
+];
 
 /// What a rule sees while it updates a synapse.
 #[derive(Clone, Copy, Debug)]
@@ -160,6 +170,14 @@ pub trait Rule: Clone + std::fmt::Debug + Send + Sync + Sized {
     const SYN: usize = 0;
     /// Whether [`Rule::every_step`] must run.
     const EVERY_STEP: bool = false;
+    /// Whether [`Rule::every_step_post`] must run.
+    const EVERY_STEP_POST: bool = false;
+    /// Parameters a modulator channel may drive (`modulate = { a_minus = "astro" }`).
+    const MODULATED: &'static [&'static str] = &[];
+
+    /// Set parameter `MODULATED[k]` to `v` (called every step, before the rule runs, for each
+    /// bound parameter).
+    fn set_modulated(&mut self, _k: usize, _v: f32) {}
 
     /// Build from the `plasticity` table.
     fn lower(ctx: &LowerCtx<'_>) -> Result<Self, ModelError>;
@@ -193,6 +211,11 @@ pub trait Rule: Clone + std::fmt::Debug + Send + Sync + Sized {
     /// Every step, after the spike events: all weights and synapse states of the projection
     /// (for rules with `EVERY_STEP`, e.g. eligibility × modulator).
     fn every_step(&self, _w: &mut [f32], _syn: &mut [f32], _c: &Ctx<'_>) {}
+
+    /// Every step, after [`Rule::every_step`]: all weights with each synapse's target
+    /// (`targets[q]`) and the targets' traces (`post`, `POST` values per target), for rules
+    /// with `EVERY_STEP_POST` that follow the postsynaptic neuron (homeostatic scaling).
+    fn every_step_post(&self, _w: &mut [f32], _targets: &[u32], _post: &[f32], _c: &Ctx<'_>) {}
 }
 
 /// Where the target population's input ring lives (see `Network::rings`).
@@ -234,10 +257,20 @@ pub struct Plastic<R: Rule> {
     pre_hist: Vec<Vec<u32>>,
     /// Target spikes of the last `d_dend + 1` steps (when `d_dend ≥ 1`).
     post_hist: Vec<Vec<u32>>,
+    /// `(k, channel)`: parameter `R::MODULATED[k]` follows modulator `channel`.
+    bindings: Vec<(usize, usize)>,
 }
 
 impl<R: Rule> Plastic<R> {
-    fn new(rule: R, csr: &Csr, n_src: usize, n_tgt: usize, spec: &Spec, d: u16) -> Self {
+    fn new(
+        rule: R,
+        csr: &Csr,
+        n_src: usize,
+        n_tgt: usize,
+        spec: &Spec,
+        d: u16,
+        bindings: Vec<(usize, usize)>,
+    ) -> Self {
         let d_dend = spec.dendritic_steps;
         let d_ax = d - d_dend;
         // Column index by counting sort: stable, so sources appear in increasing order.
@@ -273,6 +306,7 @@ impl<R: Rule> Plastic<R> {
             col_src,
             pre_hist: vec![Vec::new(); if d_ax > 0 { d_ax as usize + 1 } else { 0 }],
             post_hist: vec![Vec::new(); if d_dend > 0 { d_dend as usize + 1 } else { 0 }],
+            bindings,
         }
     }
 
@@ -290,6 +324,9 @@ impl<R: Rule> Plastic<R> {
         modulators: &[f32],
         dt: f32,
     ) -> u64 {
+        for &(k, m) in &self.bindings {
+            self.rule.set_modulated(k, modulators[m]);
+        }
         let Weights::PerSynapse(w) = &mut csr.weights else {
             unreachable!("plastic projections have per-synapse weights")
         };
@@ -390,6 +427,15 @@ impl<R: Rule> Plastic<R> {
                 *x = (sg * *x).clamp(lo, hi);
             }
         }
+        if R::EVERY_STEP_POST {
+            if sg < 0.0 {
+                w.iter_mut().for_each(|x| *x = -*x);
+            }
+            rule.every_step_post(w, targets, &self.post, &c);
+            for x in w.iter_mut() {
+                *x = (sg * *x).clamp(lo, hi);
+            }
+        }
         // Histories.
         if self.d_ax > 0 {
             let l = self.pre_hist.len() as u64;
@@ -462,6 +508,32 @@ fn deliver(
     events
 }
 
+/// Resolve `modulate = { param = "channel" }` against the rule's modulatable parameters.
+fn bindings(allowed: &[&str], ctx: &LowerCtx<'_>) -> Result<Vec<(usize, usize)>, ModelError> {
+    ctx.spec
+        .modulate
+        .iter()
+        .map(|(param, chan)| {
+            let field = format!("modulate.{param}");
+            let k = allowed.iter().position(|a| a == param).ok_or_else(|| {
+                ModelError::invalid(
+                    ctx.path(&field),
+                    format!(
+                        "rule \"{}\" has no parameter \"{param}\" that a modulator can drive ({})",
+                        ctx.spec.rule,
+                        if allowed.is_empty() {
+                            "it has none".to_string()
+                        } else {
+                            format!("modulatable: {}", allowed.join(", "))
+                        }
+                    ),
+                )
+            })?;
+            Ok((k, ctx.modulator(chan, &field)?))
+        })
+        .collect()
+}
+
 /// Declares the rules and generates [`AnyPlastic`] with its static dispatch.
 macro_rules! registry {
     ($($(#[$doc:meta])* $name:literal => $variant:ident($ty:ty)),* $(,)?) => {
@@ -483,7 +555,8 @@ macro_rules! registry {
                     $($name => {
                         let r = <$ty as Rule>::lower(ctx)?;
                         r.check_bounds(ctx.spec.w_min, ctx.spec.w_max, ctx)?;
-                        Ok(AnyPlastic::$variant(Plastic::new(r, csr, n_src, n_tgt, ctx.spec, d)))
+                        let b = bindings(<$ty as Rule>::MODULATED, ctx)?;
+                        Ok(AnyPlastic::$variant(Plastic::new(r, csr, n_src, n_tgt, ctx.spec, d, b)))
                     })*
                     other => Err(ModelError::invalid(
                         ctx.path("rule"),
@@ -519,6 +592,12 @@ registry! {
     "triplet" => Triplet(triplet::Triplet),
     /// Inhibitory STDP (Vogels, Sprekeler et al. 2011).
     "vogels" => Vogels(vogels::Vogels),
+    /// Reward-modulated STDP with eligibility traces (Izhikevich 2007).
+    "rstdp" => RStdp(rstdp::RStdp),
+    /// Error-modulated, gated Hebbian readout rule.
+    "gated_hebbian" => GatedHebbian(gated_hebbian::GatedHebbian),
+    /// Homeostatic synaptic scaling towards a target rate.
+    "scaling" => Scaling(scaling::Scaling),
 }
 
 /// A plastic projection in the network: which projection, and its rule state.

@@ -79,6 +79,14 @@ pub enum Pairing {
 impl Rule for Stdp {
     const PRE: usize = 1;
     const POST: usize = 1;
+    const MODULATED: &'static [&'static str] = &["a_plus", "a_minus"];
+
+    fn set_modulated(&mut self, k: usize, v: f32) {
+        match k {
+            0 => self.a_plus = v,
+            _ => self.a_minus = v,
+        }
+    }
 
     fn lower(ctx: &LowerCtx<'_>) -> Result<Self, ModelError> {
         let p: Params = ctx.params()?;
