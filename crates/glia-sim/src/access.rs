@@ -131,6 +131,24 @@ impl Network {
                 format!("must be ≤ 0 (the source is inhibitory (dale)), got {x} for synapse {k}"),
             ));
         }
+        if let Some(pp) = self.plastic.iter().find(|pp| pp.proj == proj) {
+            // Plastic weights stay one per synapse, within the rule's bounds.
+            let (lo, hi) = pp.state.bounds();
+            if let Some((k, x)) = w
+                .iter()
+                .enumerate()
+                .find(|(_, x)| !(**x >= lo && **x <= hi))
+            {
+                return Err(ModelError::invalid(
+                    path,
+                    format!(
+                        "must lie within the plasticity bounds [w_min, w_max] = [{lo}, {hi}], got {x} for synapse {k}"
+                    ),
+                ));
+            }
+            self.projs[proj].csr.weights = Weights::PerSynapse(w.to_vec());
+            return Ok(());
+        }
         let first = w.first().map(|x| x.to_bits());
         self.projs[proj].csr.weights = if n > 0 && w.iter().all(|x| Some(x.to_bits()) == first) {
             Weights::Const(w[0])

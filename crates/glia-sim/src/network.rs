@@ -655,19 +655,6 @@ impl Network {
         )
     }
 
-    /// The synapses of projection `proj` as `(sources, targets, weights)` in CSR order (by
-    /// source, then target); for plastic projections, the current weights.
-    pub fn weights(&self, proj: usize) -> (Vec<u32>, Vec<u32>, Vec<f32>) {
-        let csr = &self.projs[proj].csr;
-        let mut src = Vec::with_capacity(csr.len());
-        for i in 0..csr.row_ptr.len() - 1 {
-            let n = (csr.row_ptr[i + 1] - csr.row_ptr[i]) as usize;
-            src.extend(std::iter::repeat_n(i as u32, n));
-        }
-        let w = (0..csr.len()).map(|q| csr.weights.at(q)).collect();
-        (src, csr.targets.clone(), w)
-    }
-
     /// Total synapses.
     pub fn synapses(&self) -> u64 {
         self.projs.iter().map(|p| p.csr.len() as u64).sum()

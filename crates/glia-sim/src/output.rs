@@ -101,7 +101,11 @@ pub fn write_outputs(
         let mut z = NpzOut::create(&path)?;
         for pp in &net.plastic {
             let proj = &net.projs[pp.proj];
-            let (src, tgt, w) = net.weights(pp.proj);
+            let (src, tgt, w) = (
+                net.synapse_sources(pp.proj),
+                &proj.csr.targets,
+                net.weights(pp.proj),
+            );
             let name = &proj.name;
             z.add(
                 &format!("{name}.sources"),

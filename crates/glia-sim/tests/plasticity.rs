@@ -670,7 +670,7 @@ fn recurrent(threads: usize) -> (Vec<Vec<u32>>, Vec<bool>) {
     let bits = |net: &glia_sim::Network| -> Vec<Vec<u32>> {
         [0usize, 2]
             .iter()
-            .map(|&p| net.weights(p).2.iter().map(|w| w.to_bits()).collect())
+            .map(|&p| net.weights(p).iter().map(|w| w.to_bits()).collect())
             .collect()
     };
     let before = bits(&net);
@@ -706,7 +706,7 @@ fn song(rate: f64, a_rel: f64, w0: f64, duration: f64, tail_ms: f64) -> (Vec<f64
     };
     let mut net = common::build_with(&common::example("song2000.toml"), &ov);
     run(&mut net);
-    let (_, _, w) = net.weights(0);
+    let w = net.weights(0);
     let gmax = 0.15f64;
     let w: Vec<f64> = w.iter().map(|&x| f64::from(x) / gmax).collect();
     let m = &net.monitors.spikes[0];
@@ -876,7 +876,11 @@ fn weights_npz_has_final_weights() {
     glia_sim::output::write_outputs(&net, dir.path(), &info).unwrap();
     let path = dir.path().join("weights.npz");
     let get = |name: &str| glia_io::read_npz_array(&path, name).unwrap().unwrap();
-    let (src, tgt, w) = net.weights(0);
+    let (src, tgt, w) = (
+        net.synapse_sources(0),
+        net.projs[0].csr.targets.clone(),
+        net.weights(0),
+    );
     match (
         get("learn.sources").1,
         get("learn.targets").1,
@@ -891,4 +895,45 @@ fn weights_npz_has_final_weights() {
         }
         other => panic!("unexpected dtypes {other:?}"),
     }
+}
+
+/// `Network::set_weights` on a plastic projection keeps one weight per synapse (even when all
+/// are equal) and rejects weights outside the plasticity bounds, naming the projection.
+#[test]
+fn set_weights_on_plastic_projection() {
+    let text = r#"
+        [simulation]
+        duration = 50.0
+        [[populations]]
+        name = "pre"
+        size = 3
+        model = "poisson"
+        params = { rate = 100.0 }
+        [[populations]]
+        name = "b"
+        size = 2
+        model = "lif"
+        params = { I_e = 1000.0 }
+        [[projections]]
+        name = "learn"
+        source = "pre"
+        target = "b"
+        port = "exc"
+        connect = { rule = "all_to_all" }
+        weight = 0.5
+        plasticity = { rule = "stdp", a_plus = 0.01, a_minus = 0.01, w_max = 1.0 }
+        "#;
+    let mut net = build(text);
+    net.set_weights(0, &[0.25; 6]).unwrap();
+    assert!(matches!(
+        net.projs[0].csr.weights,
+        glia_sim::Weights::PerSynapse(_)
+    ));
+    let e = net.set_weights(0, &[2.0; 6]).unwrap_err().to_string();
+    assert!(
+        e.starts_with("learn.weight: must lie within the plasticity bounds"),
+        "{e}"
+    );
+    run(&mut net);
+    assert!(net.weights(0).iter().any(|&w| w != 0.25));
 }

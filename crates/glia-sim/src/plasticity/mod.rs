@@ -565,6 +565,13 @@ macro_rules! registry {
                 }
             }
 
+            /// The weight bounds `(w_min, w_max)`.
+            pub fn bounds(&self) -> (f32, f32) {
+                match self {
+                    $(AnyPlastic::$variant(p) => (p.w_min, p.w_max),)*
+                }
+            }
+
             #[allow(clippy::too_many_arguments)]
             fn step(
                 &mut self,
