@@ -5,7 +5,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 cargo test --workspace --all-targets 2>&1
+# NIR import/export (HDF5 through the system library): the crate's tests with the feature on.
+cargo test -p glia-nir --features hdf5 2>&1
 
 python3 -m pip install --quiet --disable-pip-version-check -r validation/requirements.txt
-cargo build --release --bin glia 2>&1
+cargo build --release --features nir --bin glia 2>&1
 python3 -m pytest -q validation

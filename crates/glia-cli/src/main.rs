@@ -94,6 +94,12 @@ enum Command {
         #[arg(long)]
         to: Option<f64>,
     },
+    /// NIR (Neuromorphic Intermediate Representation) graphs: import one as a glia model file,
+    /// or export a model file as one (see docs/nir.md; needs a build with `--features nir`).
+    Nir {
+        #[command(subcommand)]
+        command: NirCommand,
+    },
     /// Time a bundled benchmark network (build and simulation, synaptic events per second).
     Bench {
         /// Which network.
@@ -105,6 +111,132 @@ enum Command {
         #[command(flatten)]
         common: Common,
     },
+}
+
+#[derive(Subcommand)]
+enum NirCommand {
+    /// Convert a NIR graph (.nir, HDF5) into a glia model file (TOML); the connectivity of each
+    /// projection goes into an .npz beside it (MODEL_STEM.PROJECTION.npz).
+    Import {
+        /// The NIR file.
+        graph: PathBuf,
+        /// The model file to write (default: the graph's path with extension .toml).
+        #[arg(short, long)]
+        out: Option<PathBuf>,
+        /// Time step \[ms\]: NIR has none (see docs/nir.md for how it enters the weights).
+        #[arg(long)]
+        dt: f64,
+        /// Simulated time \[ms\] written into the model.
+        #[arg(long, default_value_t = 1000.0)]
+        duration: f64,
+        /// Spikes for an Input node: an .npz with arrays `times` \[ms\] and `ids` (repeatable).
+        #[arg(long = "input", value_name = "NODE=FILE.npz", value_parser = parse_input)]
+        inputs: Vec<(String, PathBuf)>,
+    },
+    /// Convert a glia model file into a NIR graph (refuses, naming the field, what NIR cannot
+    /// express).
+    Export {
+        /// The model file (TOML).
+        model: PathBuf,
+        /// The NIR file to write (default: the model's path with extension .nir).
+        #[arg(short, long)]
+        out: Option<PathBuf>,
+        #[command(flatten)]
+        common: Common,
+    },
+}
+
+fn parse_input(s: &str) -> Result<(String, PathBuf), String> {
+    let (k, v) = s
+        .split_once('=')
+        .ok_or_else(|| format!("expected NODE=FILE.npz, got \"{s}\""))?;
+    Ok((k.to_string(), PathBuf::from(v)))
+}
+
+fn nir(cmd: &NirCommand) -> Result<(), Failure> {
+    let fail = |e: glia_nir::NirError| Failure::Input(e.to_string());
+    match cmd {
+        NirCommand::Import {
+            graph,
+            out,
+            dt,
+            duration,
+            inputs,
+        } => {
+            for (name, v) in [("--dt", *dt), ("--duration", *duration)] {
+                if !(v > 0.0 && v.is_finite()) {
+                    return Err(Failure::Input(format!("{name}: must be > 0 ms, got {v}")));
+                }
+            }
+            let out = out.clone().unwrap_or_else(|| graph.with_extension("toml"));
+            let g = glia_nir::read(graph).map_err(fail)?;
+            let stem = out
+                .file_stem()
+                .map_or("model".into(), |s| s.to_string_lossy().into_owned());
+            let opts = glia_nir::ImportOptions {
+                dt: *dt,
+                duration: *duration,
+                stem,
+                ..Default::default()
+            };
+            let mut imp = glia_nir::import(&g, &opts).map_err(fail)?;
+            for (node, file) in inputs {
+                let gname = node.replace(['.', '/', ' '], "_");
+                let abs = std::path::absolute(file).map_err(|e| {
+                    Failure::Input(format!("--input {node}: {}: {e}", file.display()))
+                })?;
+                let pops = imp.model["populations"]
+                    .as_array_mut()
+                    .expect("populations");
+                let pop = pops
+                    .iter_mut()
+                    .filter_map(|p| p.as_table_mut())
+                    .find(|p| {
+                        p["name"].as_str() == Some(gname.as_str())
+                            && p["model"].as_str() == Some("spike_generator")
+                    })
+                    .ok_or_else(|| {
+                        Failure::Input(format!(
+                            "--input {node}: the graph has no Input node named {node:?}"
+                        ))
+                    })?;
+                let mut params = toml::Table::new();
+                params.insert(
+                    "file".into(),
+                    toml::Value::String(abs.to_string_lossy().into_owned()),
+                );
+                pop.insert("params".into(), toml::Value::Table(params));
+            }
+            imp.write(&out).map_err(fail)?;
+            for n in &imp.notes {
+                eprintln!("note: {n}");
+            }
+            // check that what was written is a valid model
+            let model = glia_spec::load(&out, &Overrides::default())?;
+            println!(
+                "{}: {} populations, {} projections (from {} NIR nodes)",
+                out.display(),
+                model.populations.len(),
+                model.projections.len(),
+                g.nodes.len()
+            );
+            Ok(())
+        }
+        NirCommand::Export { model, out, common } => {
+            let out = out.clone().unwrap_or_else(|| model.with_extension("nir"));
+            let m = glia_spec::load(model, &overrides(common))?;
+            let net = glia_sim::build::build(&m)?;
+            let g = glia_nir::export(&m, &net).map_err(fail)?;
+            glia_nir::write(&out, &g).map_err(fail)?;
+            println!(
+                "{}: {} NIR nodes, {} edges",
+                out.display(),
+                g.nodes.len(),
+                g.edges.len()
+            );
+            Ok(())
+        }
+    }
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -443,6 +575,7 @@ fn main() -> ExitCode {
             fano_window,
             pairs,
         } => analyze(out_dir, *from, *bin, *fano_window, *pairs),
+        Command::Nir { command } => nir(command),
         Command::Bench {
             network,
             json,

@@ -107,7 +107,32 @@ impl Imported {
         for n in &self.notes {
             s.push_str(&format!("# note: {n}\n"));
         }
-        s.push_str(&toml::to_string(&self.model).expect("a TOML table serialises"));
+        // sections in the order of docs/model-format.md (toml would sort them by name)
+        let order = [
+            "simulation",
+            "populations",
+            "inputs",
+            "projections",
+            "monitors",
+        ];
+        for key in order {
+            if let Some(v) = self.model.get(key) {
+                let mut t = Table::new();
+                t.insert(key.into(), v.clone());
+                s.push('\n');
+                s.push_str(&toml::to_string(&t).expect("a TOML table serialises"));
+            }
+        }
+        let rest: Table = self
+            .model
+            .iter()
+            .filter(|(k, _)| !order.contains(&k.as_str()))
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
+        if !rest.is_empty() {
+            s.push('\n');
+            s.push_str(&toml::to_string(&rest).expect("a TOML table serialises"));
+        }
         s
     }
 
@@ -950,7 +975,7 @@ pub fn import(g: &Graph, opts: &ImportOptions) -> Result<Imported> {
                 Intake::Delta { .. } => (b.clone(), None),
                 Intake::Cuba { w_in, .. } => {
                     let a: Vec<f64> = b.iter().zip(w_in).map(|(x, w)| x * w).collect();
-                    let i0 = a.iter().map(|x| -x).collect();
+                    let i0 = a.iter().map(|x| 0.0 - x).collect();
                     (a, Some(i0))
                 }
             };

@@ -107,13 +107,19 @@ impl LifParams {
         // tau_m = inf (no leak: NIR's IF and I) and V_th = inf (never fires: NIR's LI, CubaLI, I)
         // are allowed.
         if !(self.tau_m > 0.0) {
-            return bad("tau_m", format!("must be > 0 (or inf: no leak), got {}", self.tau_m));
+            return bad(
+                "tau_m",
+                format!("must be > 0 (or inf: no leak), got {}", self.tau_m),
+            );
         }
         if !(self.C_m > 0.0 && self.C_m.is_finite()) {
             return bad("C_m", format!("must be > 0, got {}", self.C_m));
         }
         if !(self.V_th.is_finite() || self.V_th == f64::INFINITY) {
-            return bad("V_th", format!("must be finite (or inf: never fires), got {}", self.V_th));
+            return bad(
+                "V_th",
+                format!("must be finite (or inf: never fires), got {}", self.V_th),
+            );
         }
         for (name, v) in [
             ("E_L", self.E_L),
