@@ -54,7 +54,7 @@ fn read_graph(path: &Path, g: &hdf5::Group, at: &str) -> Result<Graph> {
     if g.link_exists("edges") {
         let ds = g.dataset("edges").map_err(|x| e(format!("edges: {x}")))?;
         let a = read_strings(&ds).map_err(|x| e(format!("edges: {x}")))?;
-        if a.len() > 0 {
+        if !a.is_empty() {
             if a.ndim() != 2 || a.shape()[1] != 2 {
                 return Err(e(format!(
                     "edges: expected shape (E, 2), got {:?}",

@@ -106,7 +106,7 @@ impl LifParams {
         let bad = |f: &str, m: String| Err(ModelError::invalid(format!("{path}.{f}"), m));
         // tau_m = inf (no leak: NIR's IF and I) and V_th = inf (never fires: NIR's LI, CubaLI, I)
         // are allowed.
-        if !(self.tau_m > 0.0) {
+        if self.tau_m.is_nan() || self.tau_m <= 0.0 {
             return bad(
                 "tau_m",
                 format!("must be > 0 (or inf: no leak), got {}", self.tau_m),
