@@ -1,4 +1,4 @@
-//! A glia model and its built network → a NIR graph: the inverse of [`crate::import`], for
+//! A glia model and its built network → a NIR graph: the inverse of [`crate::import()`], for
 //! every network that NIR can express.
 //!
 //! | glia | NIR |
@@ -14,7 +14,7 @@
 //! refractoriness, conductance, alpha or mixed ports, ports of different `tau_syn`, Poisson,
 //! noise and time-varying current inputs, initial values (NIR has no initial state; the one
 //! exception is the initial `I_in = −bias` that makes a Cuba node's bias exact, as
-//! [`crate::import`] writes it), delays that vary per synapse other than per source or per
+//! [`crate::import()`] writes it), delays that vary per synapse other than per source or per
 //! target, and a bias on a population without incoming projections.
 //! Weights convert back with the same `dt` as on import (`W = w·C_m/dt` into a delta port,
 //! `W = w·τ_syn/dt` into an exp port, `w_in = 1`); they pass through f32 (glia's storage).

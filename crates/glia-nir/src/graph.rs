@@ -1,7 +1,7 @@
 //! A NIR graph in memory: named nodes, each a type name and numeric fields, and directed edges.
 //!
 //! Fields are kept as they are stored (arrays of any rank, as f64), so that reading and writing
-//! are generic and each conversion ([`crate::import`], [`crate::export`]) checks what it uses.
+//! are generic and each conversion ([`crate::import()`], [`crate::export()`]) checks what it uses.
 
 use ndarray::ArrayD;
 use std::collections::BTreeMap;

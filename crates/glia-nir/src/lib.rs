@@ -5,9 +5,9 @@
 //! between NIR and glia:
 //!
 //! - [`graph`]: a NIR graph in memory (node type + numeric fields), independent of HDF5;
-//! - [`import`]: a NIR graph → a glia model file (TOML) and its connectivity arrays (`.npz`);
-//! - [`export`]: a validated glia model and its built network → a NIR graph;
-//! - [`read`] / [`write`]: the HDF5 files, behind the `hdf5` cargo feature (it links the system
+//! - [`mod@import`]: a NIR graph → a glia model file (TOML) and its connectivity arrays (`.npz`);
+//! - [`mod@export`]: a validated glia model and its built network → a NIR graph;
+//! - [`read()`] / [`write()`]: the HDF5 files, behind the `hdf5` cargo feature (it links the system
 //!   HDF5 library). Without the feature they return [`NirError::NoHdf5`].
 //!
 //! Units are converted once, here: NIR's seconds become milliseconds. NIR has no time step:
