@@ -107,10 +107,7 @@ impl LifParams {
         // tau_m = inf (no leak: NIR's IF and I) and V_th = inf (never fires: NIR's LI, CubaLI, I)
         // are allowed.
         if self.tau_m.is_nan() || self.tau_m <= 0.0 {
-            return bad(
-                "tau_m",
-                format!("must be > 0 (or inf: no leak), got {}", self.tau_m),
-            );
+            return bad("tau_m", format!("must be > 0, got {}", self.tau_m));
         }
         if !(self.C_m > 0.0 && self.C_m.is_finite()) {
             return bad("C_m", format!("must be > 0, got {}", self.C_m));
