@@ -8,7 +8,9 @@ For each network, alternately runs ``glia bench NET --json`` and
 median simulation wall time per simulated second of each, their ratio (Brian2 / glia: how many
 times faster glia is), glia's build time and synaptic events per second. CUBA, COBA and COBAHH
 (Hodgkin-Huxley neurons; Brian2 about 8 s per simulated second) run 10 s of biological time,
-Brunel (order 2500: 12,500 neurons, 1.56e7 synapses) 2 s. Only the
+Brunel (order 2500: 12,500 neurons, 1.56e7 synapses) 2 s, and Brunel with additive pair STDP on
+its 1e7 E->E synapses (``brunel-stdp``, examples/brunel_stdp.toml; Brian2's standard
+event-driven STDP synapse with the same parameters) 1 s. Only the
 simulation phase is compared (Brian2's compilation and network construction are excluded,
 as is glia's build, which is reported separately).
 
@@ -39,7 +41,8 @@ import sys
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 GLIA = os.environ.get("GLIA", os.path.join(ROOT, "target", "release", "glia"))
-DURATION_MS = {"cuba": 10000.0, "coba": 10000.0, "cobahh": 10000.0, "brunel": 2000.0}
+DURATION_MS = {"cuba": 10000.0, "coba": 10000.0, "cobahh": 10000.0, "brunel": 2000.0,
+               "brunel-stdp": 1000.0}
 NEST_NETS = {"cuba", "coba", "brunel"}   # benches/nest_bench.py has no COBAHH
 
 

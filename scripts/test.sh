@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Run every glia test: the Rust workspace (unit, integration, property and CLI tests) and the
-# Python validation against Brian2. Installs the Python packages the validation needs.
+# Run every glia test: the Rust workspace (unit, integration, property and CLI tests), the Python
+# validation against Brian2, and the Python package's tests. Installs the Python packages the
+# validation needs and builds and installs the `glia` Python package (maturin from PyPI).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -12,3 +13,8 @@ cargo test -p glia-cli --features nir --test nir 2>&1
 python3 -m pip install --quiet --disable-pip-version-check -r validation/requirements.txt
 cargo build --release --features nir --bin glia 2>&1
 python3 -m pytest -q validation
+
+# The Python package: `pip install .` builds crates/glia-py in release mode (reusing the release
+# build of the engine above) and installs it with python/glia/.
+python3 -m pip install --quiet --disable-pip-version-check --force-reinstall --no-deps . 2>&1
+python3 -m pytest -q python/tests

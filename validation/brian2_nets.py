@@ -429,14 +429,67 @@ def build_brunel(seed: int, order: int = BRUNEL_ORDER) -> Model:
     return model
 
 
+BRUNEL_STDP_TAU = 20 * ms             # tau_plus = tau_minus
+BRUNEL_STDP_A_PLUS = 0.01             # x J_E
+BRUNEL_STDP_A_MINUS = 0.0105          # x J_E
+BRUNEL_STDP_W_MAX = 2.0               # x J_E (w_min = 0)
+
+
+def build_brunel_stdp(seed: int, order: int = BRUNEL_ORDER) -> Model:
+    """Brunel with additive all-to-all pair STDP on E->E (examples/brunel_stdp.toml).
+
+    Brian2's standard STDP synapse (event-driven traces per synapse): ``on_pre`` delivers the
+    weight, then depresses by the postsynaptic trace; ``on_post`` potentiates by the presynaptic
+    trace; the 1.5 ms delay is on the pre pathway only (all axonal, glia's default).
+    """
+    eqs = """
+    dv/dt = (E_L - v) / tau_m + (I_exc + I_inh) / C_m : volt (unless refractory)
+    dI_exc/dt = -I_exc / tau_syn : amp
+    dI_inh/dt = -I_inh / tau_syn : amp
+    """
+    ns = dict(E_L=BRUNEL_E_L, tau_m=BRUNEL_TAU_M, C_m=BRUNEL_C_M, tau_syn=BRUNEL_TAU_SYN)
+    inst = brunel_instance(seed, order)
+    ee = next(p for p in inst.projections if p.source == "exc" and p.target == "exc")
+    static = Instance(inst.net, inst.seed, inst.sizes, inst.weight_unit,
+                      [p for p in inst.projections if p is not ee], inst.initial)
+    model = _build(static, eqs, "exact", BRUNEL_V_TH, BRUNEL_V_RESET, BRUNEL_T_REF,
+                   {"exc": "I_exc", "inh": "I_inh"}, BRUNEL_DELAY, ns)
+    model.instance = inst
+    n_e = inst.sizes["exc"]
+    exc = model.group[0:n_e]
+    syn = b2.Synapses(
+        exc, exc,
+        model="""w : amp
+        dApre/dt = -Apre / tau_stdp : amp (event-driven)
+        dApost/dt = -Apost / tau_stdp : amp (event-driven)""",
+        on_pre="""I_exc_post += w
+        Apre += dApre
+        w = clip(w + Apost, 0*pA, wmax)""",
+        on_post="""Apost += dApost
+        w = clip(w + Apre, 0*pA, wmax)""",
+        delay=BRUNEL_DELAY, name="syn_ee_stdp",
+        namespace=dict(tau_stdp=BRUNEL_STDP_TAU, dApre=BRUNEL_STDP_A_PLUS * BRUNEL_J_E,
+                       dApost=-BRUNEL_STDP_A_MINUS * BRUNEL_J_E,
+                       wmax=BRUNEL_STDP_W_MAX * BRUNEL_J_E))
+    order_ = np.argsort(ee.sources, kind="stable")
+    syn.connect(i=ee.sources[order_], j=ee.targets[order_])
+    syn.w = BRUNEL_J_E
+    model.network.add(syn)
+    model.synapses.append(syn)
+    drive = b2.PoissonInput(model.group, "I_exc", N=BRUNEL_C_E, rate=BRUNEL_NU_EXT,
+                            weight=BRUNEL_J_E)
+    model.network.add(drive)
+    return model
+
+
 BUILDERS = {"cuba": build_cuba, "coba": build_coba, "cobahh": build_cobahh,
-            "brunel": build_brunel}
+            "brunel": build_brunel, "brunel-stdp": build_brunel_stdp}
 
 
 def build(net: str, seed: int, order: int = BRUNEL_ORDER) -> Model:
     """Build network ``net`` ('cuba', 'coba', 'cobahh' or 'brunel'); ``order`` applies to Brunel only."""
-    if net == "brunel":
-        return build_brunel(seed, order)
+    if net in ("brunel", "brunel-stdp"):
+        return BUILDERS[net](seed, order)
     return BUILDERS[net](seed)
 
 

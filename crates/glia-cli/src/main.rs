@@ -267,6 +267,8 @@ enum BenchNet {
     Coba,
     Cobahh,
     Brunel,
+    /// Brunel with pair STDP on E→E (examples/brunel_stdp.toml).
+    BrunelStdp,
 }
 
 fn parse_param(s: &str) -> Result<(String, f64), String> {
@@ -664,6 +666,7 @@ const CUBA: &str = include_str!("../../../examples/cuba.toml");
 const COBA: &str = include_str!("../../../examples/coba.toml");
 const COBAHH: &str = include_str!("../../../examples/cobahh.toml");
 const BRUNEL: &str = include_str!("../../../examples/brunel.toml");
+const BRUNEL_STDP: &str = include_str!("../../../examples/brunel_stdp.toml");
 
 fn bench(which: BenchNet, json: bool, common: &Common) -> Result<(), Failure> {
     let (name, text) = match which {
@@ -671,10 +674,11 @@ fn bench(which: BenchNet, json: bool, common: &Common) -> Result<(), Failure> {
         BenchNet::Coba => ("coba", COBA),
         BenchNet::Cobahh => ("cobahh", COBAHH),
         BenchNet::Brunel => ("brunel", BRUNEL),
+        BenchNet::BrunelStdp => ("brunel-stdp", BRUNEL_STDP),
     };
     let mut ov = overrides(common);
     ov.duration = ov.duration.or(Some(match which {
-        BenchNet::Brunel => 1000.0,
+        BenchNet::Brunel | BenchNet::BrunelStdp => 1000.0,
         _ => 10_000.0,
     }));
     let model = glia_spec::parse(text, Path::new("examples"), &ov)?;

@@ -130,6 +130,13 @@ pub enum Purpose {
     Parameter = 7,
     /// Gaussian noise currents.
     NoiseCurrent = 8,
+    /// Associative memories and sparse distributed representations (`glia-memory`): random
+    /// SDRs, encoders, synapse growth, update orders and Glauber dynamics.
+    Memory = 16,
+    /// Random permutation of grid points over populations (`[[grids]]` with `shuffle`).
+    Layout = 20,
+    /// Random reward delays of `kind = "reward"` modulators.
+    Modulator = 21,
     /// Free for tests and user code.
     Other = 255,
 }

@@ -100,7 +100,12 @@ fn build_in_pool(model: &Model) -> Result<Network, ModelError> {
     }
 
     // Projections.
+    let positions = connect::grid_positions(model);
     let mut projs = Vec::new();
+    let mut plastic = Vec::new();
+    // Modulator channels (`[[modulators]]`), read by rules through `plasticity::Ctx::modulator`.
+    let modulation = crate::modulators::Channels::new(&model.modulators, dt, model.seed);
+    let modulator_names: Vec<String> = modulation.names.clone();
     for (k, pr) in model.projections.iter().enumerate() {
         let tp = &pops[pr.target];
         let port = port_index(tp, &pr.port, &format!("{}.port", pr.path))?;
@@ -135,6 +140,8 @@ fn build_in_pool(model: &Model) -> Result<Network, ModelError> {
             weight: &pr.weight,
             delay: &pr.delay,
             dt,
+            source_pos: positions[pr.source].as_deref(),
+            target_pos: positions[pr.target].as_deref(),
         };
         let mut csr = connect::build(&pr.connect, &ctx);
         if let NeuronModel::Rate(r) = &pops[pr.source].model
@@ -180,15 +187,70 @@ fn build_in_pool(model: &Model) -> Result<Network, ModelError> {
                 Weights::PerSynapse(ws) => ws.iter_mut().for_each(|w| *w *= f),
             }
         }
+        if let Some(spec) = &pr.plasticity {
+            for (p, role) in [(&pops[pr.source], "source"), (&pops[pr.target], "target")] {
+                if p.model.is_graded() {
+                    return Err(ModelError::invalid(
+                        format!("{}.plasticity", pr.path),
+                        format!(
+                            "the {role} population \"{}\" (model \"{}\") sends graded values, not spikes: spike-timing plasticity needs spiking neurons on both sides",
+                            p.name, p.model_name
+                        ),
+                    ));
+                }
+            }
+            if let SynapseKind::Conductance { .. } = tp.ports[port].kind
+                && spec.w_min < 0.0
+            {
+                return Err(ModelError::invalid(
+                    format!("{}.w_min", spec.path),
+                    format!(
+                        "port \"{}\" is conductance-based: weights must stay ≥ 0 nS, got w_min = {}",
+                        pr.port, spec.w_min
+                    ),
+                ));
+            }
+            plastic.push(crate::plasticity::lower(
+                spec,
+                k,
+                &mut csr,
+                pops[pr.source].size,
+                tp.size,
+                dt,
+                &modulator_names,
+                &format!("{}.weight", pr.path),
+            )?);
+        }
         let slots = usize::from(csr.max_delay()) + 1;
         let target = &mut pops[pr.target];
         target.slots = target.slots.max(slots);
+        let stp = match pr.stp {
+            None => None,
+            Some(_) if pr.plasticity.is_some() => {
+                return Err(ModelError::invalid(
+                    format!("{}.stp", pr.path),
+                    "short-term plasticity on a plastic projection is not supported yet: use a static projection, or drop `stp`",
+                ));
+            }
+            Some(_) if pops[pr.source].model.is_graded() => {
+                return Err(ModelError::invalid(
+                    format!("{}.stp", pr.path),
+                    format!(
+                        "short-term plasticity needs spikes, but population \"{}\" (model \"{}\") sends graded values",
+                        pops[pr.source].name, pops[pr.source].model_name
+                    ),
+                ));
+            }
+            Some(p) => Some(crate::stp::StpState::new(p, pops[pr.source].size)),
+        };
         projs.push(Proj {
             name: pr.name.clone(),
             source: pr.source,
             target: pr.target,
             port,
             csr,
+            stp,
+            plastic: pr.plasticity.is_some(),
         });
     }
 
@@ -395,5 +457,9 @@ fn build_in_pool(model: &Model) -> Result<Network, ModelError> {
         threads: model.threads,
         build_s: 0.0,
         has_graded,
+        plastic,
+        modulators: modulation.values_f32(),
+        modulator_names,
+        modulation,
     })
 }

@@ -13,6 +13,11 @@
 //! | `fixed_indegree` | target | `indegree` sources uniformly, with replacement when multapses are allowed, else Floyd's algorithm |
 //! | `fixed_outdegree` | source | `outdegree` targets, likewise |
 //! | `explicit` | file order | as given |
+//! | `distance` | source | Bernoulli(`c·exp(−(D/λ)²)`) per pair, `D` the distance between grid positions |
+//!
+//! Positions come from `[[grids]]` ([`grid_positions`]): a regular 3-D grid whose points are
+//! handed to its populations in order, after an optional random permutation (stream
+//! `(seed, Layout, grid)`), which is how a liquid gets randomly placed E and I neurons.
 
 use crate::csr::{Csr, Edge};
 use glia_core::{CounterRng, Purpose};
@@ -38,6 +43,49 @@ pub struct RuleCtx<'a> {
     pub delay: &'a Values,
     /// Time step \[ms\].
     pub dt: f64,
+    /// Source neuron positions (rules that need them).
+    pub source_pos: Option<&'a [[f64; 3]]>,
+    /// Target neuron positions.
+    pub target_pos: Option<&'a [[f64; 3]]>,
+}
+
+/// Positions of the neurons of every population placed by `grids` (`None` for the others).
+///
+/// Grid point `k` of a grid of shape `[nx, ny, nz]` sits at
+/// `spacing·(k / (ny·nz), (k / nz) mod ny, k mod nz)`. The points are handed out in this
+/// order, or in the order of a Fisher–Yates permutation drawn from `(seed, Layout, grid index)`
+/// when `shuffle` is set: the first population takes the first `size` points, and so on.
+pub fn grid_positions(model: &glia_spec::Model) -> Vec<Option<Vec<[f64; 3]>>> {
+    let mut out: Vec<Option<Vec<[f64; 3]>>> = vec![None; model.populations.len()];
+    for (g, grid) in model.grids.iter().enumerate() {
+        let [_, ny, nz] = grid.shape;
+        let n = grid.shape.iter().product::<usize>();
+        let mut order: Vec<usize> = (0..n).collect();
+        if grid.shuffle {
+            let mut rng = CounterRng::new(model.seed, Purpose::Layout, g as u32, 0, 0);
+            for i in (1..n).rev() {
+                let j = rng.below(i as u64 + 1) as usize;
+                order.swap(i, j);
+            }
+        }
+        let mut next = 0;
+        for &p in &grid.populations {
+            let size = model.populations[p].size;
+            let pos = order[next..next + size]
+                .iter()
+                .map(|&k| {
+                    [
+                        (k / (ny * nz)) as f64 * grid.spacing,
+                        ((k / nz) % ny) as f64 * grid.spacing,
+                        (k % nz) as f64 * grid.spacing,
+                    ]
+                })
+                .collect();
+            out[p] = Some(pos);
+            next += size;
+        }
+    }
+    out
 }
 
 /// Draws weights and delays for one unit.
@@ -181,6 +229,36 @@ pub fn build(rule: &Connect, ctx: &RuleCtx<'_>) -> Csr {
                 .collect()
             })
         }
+        Connect::Distance {
+            c,
+            lambda,
+            allow_self,
+        } => {
+            let (Some(sp), Some(tp)) = (ctx.source_pos, ctx.target_pos) else {
+                // Validation guarantees positions for this rule.
+                unreachable!("distance rule without positions");
+            };
+            let inv_l2 = 1.0 / (lambda * lambda);
+            rows(&|i| {
+                let mut rng = CounterRng::new(ctx.seed, Purpose::Connect, ctx.id, i, 0);
+                let mut dr = Draw::new(ctx, i);
+                let a = sp[i as usize];
+                let mut out = Vec::new();
+                for (j, b) in tp.iter().enumerate() {
+                    // One draw per candidate pair, self included, so that `allow_self` does not
+                    // shift the other pairs' draws.
+                    let u = rng.uniform();
+                    if !allow_self && ctx.same && j == i as usize {
+                        continue;
+                    }
+                    let d2 = (a[0] - b[0]).powi(2) + (a[1] - b[1]).powi(2) + (a[2] - b[2]).powi(2);
+                    if u < c * (-d2 * inv_l2).exp() {
+                        out.push(dr.edge(i, j as u32, 0));
+                    }
+                }
+                out
+            })
+        }
         Connect::Explicit {
             ref sources,
             ref targets,
@@ -246,6 +324,8 @@ mod tests {
             weight: w,
             delay: d,
             dt: 0.1,
+            source_pos: None,
+            target_pos: None,
         }
     }
 

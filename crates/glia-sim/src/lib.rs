@@ -14,8 +14,14 @@
 //! 3. Spikes are gathered per population in neuron order and counted.
 //! 4. Delivery (in parallel over stripes of target blocks, one per thread): a spike of neuron
 //!    `i` at step `s` adds `w` to slot `s + d` of each target's port, so it changes the synaptic
-//!    variable at the end of step `s + d`: exactly `d·dt` after the spike time.
-//! 5. Monitors record.
+//!    variable at the end of step `s + d`: exactly `d·dt` after the spike time. Projections
+//!    with short-term plasticity first update their presynaptic `u`, `x` and deliver `w·u·x`
+//!    (see [`stp`]).
+//! 5. Modulator channels advance over the step (see [`modulators`]).
+//! 6. Plasticity (serial): plastic projections update their weights at pre- and postsynaptic
+//!    events and deliver their spikes (see [`plasticity`] for the delay semantics); rule
+//!    parameters bound to modulators take the channels' values first.
+//! 7. Monitors record.
 //!
 //! Results are bit-identical for any thread count: random numbers come from counter-based
 //! streams ([`glia_core::rng`]), each target is written by exactly one thread, and every
@@ -23,14 +29,18 @@
 
 #![allow(clippy::needless_range_loop)] // hot loops index several arrays in lockstep
 
+mod access;
 pub mod build;
 pub mod connect;
 pub mod csr;
+pub mod modulators;
 pub mod monitors;
 mod network;
 pub mod neurons;
 pub mod output;
+pub mod plasticity;
 pub mod spectral;
+pub mod stp;
 
 pub use csr::{Csr, Delays, Weights};
 pub use network::{Network, Progress, RunStats};

@@ -3,6 +3,7 @@
 use crate::csr::{Csr, Delays, Weights};
 use crate::monitors::{Monitors, SpikeStats, StateRecorder};
 use crate::neurons::{BlockState, Model};
+use crate::stp::StpState;
 use crate::{BLOCK, BLOCK_SHIFT};
 use glia_core::{CounterRng, Purpose};
 use glia_spec::PortSpec;
@@ -214,6 +215,11 @@ pub struct Proj {
     pub port: usize,
     /// Synapses.
     pub csr: Csr,
+    /// Tsodyks–Markram short-term plasticity: each spike delivers `w·r` (see [`crate::stp`]).
+    pub stp: Option<StpState>,
+    /// Whether the weights are plastic (delivered by the plasticity phase, see
+    /// [`crate::plasticity`]).
+    pub plastic: bool,
 }
 
 /// A piecewise-constant current input.
@@ -283,6 +289,15 @@ pub struct Network {
     pub build_s: f64,
     /// Whether any population sends graded values.
     pub(crate) has_graded: bool,
+    /// Plastic projections with their rule state.
+    pub plastic: Vec<crate::plasticity::PlasticProj>,
+    /// Current value of each modulator channel (read by rules through
+    /// [`crate::plasticity::Ctx::modulator`]).
+    pub modulators: Vec<f32>,
+    /// Names of the modulator channels.
+    pub modulator_names: Vec<String>,
+    /// The modulator channels' dynamics (see [`crate::modulators`]).
+    pub(crate) modulation: crate::modulators::Channels,
 }
 
 impl Network {
@@ -352,6 +367,12 @@ impl Network {
                 self.stats[p].record(s, sp);
             }
         }
+        let dt = self.dt;
+        for proj in &mut self.projs {
+            if let Some(st) = &mut proj.stp {
+                st.on_spikes(&self.spikes[proj.source], s, dt);
+            }
+        }
         self.events += if parallel {
             self.deliver_parallel(s)
         } else {
@@ -359,6 +380,12 @@ impl Network {
         };
         if self.has_graded {
             self.events += self.deliver_graded(s);
+        }
+        if !self.modulation.is_empty() {
+            self.modulation.step(s, &self.spikes, &mut self.modulators);
+        }
+        if !self.plastic.is_empty() {
+            self.events += self.plasticity_phase(s);
         }
         self.record(s);
         self.step += 1;
@@ -431,7 +458,7 @@ impl Network {
         let mut events = 0;
         for proj in &self.projs {
             let spikes = &self.spikes[proj.source];
-            if spikes.is_empty() {
+            if spikes.is_empty() || proj.plastic {
                 continue;
             }
             let tp = &self.pops[proj.target];
@@ -441,6 +468,8 @@ impl Network {
             let ring = &mut self.rings[proj.target][..];
             let csr = &proj.csr;
             for (k, &i) in spikes.iter().enumerate() {
+                // Short-term plasticity scales the whole row (exact for f = 1 without it).
+                let f = proj.stp.as_ref().map_or(1.0, |st| st.factors[k]);
                 let (a, b) = (
                     csr.row_ptr[i as usize] as usize,
                     csr.row_ptr[i as usize + 1] as usize,
@@ -470,10 +499,15 @@ impl Network {
                         let off =
                             ((((s + u64::from(*d)) % slots) as usize) * np + proj.port) * padded;
                         let row = &mut ring[off..off + padded];
-                        match &csr.weights {
-                            Weights::Const(w) => scatter(row, targets, std::iter::repeat(*w), 0),
-                            Weights::PerSynapse(ws) => {
+                        match (&csr.weights, &proj.stp) {
+                            (Weights::Const(w), _) => {
+                                scatter(row, targets, std::iter::repeat(*w * f), 0)
+                            }
+                            (Weights::PerSynapse(ws), None) => {
                                 scatter(row, targets, ws[a..b].iter().copied(), 0)
+                            }
+                            (Weights::PerSynapse(ws), Some(_)) => {
+                                scatter(row, targets, ws[a..b].iter().map(|&w| w * f), 0)
                             }
                         }
                     }
@@ -486,7 +520,7 @@ impl Network {
                         match &csr.weights {
                             Weights::Const(w) => scatter_delayed(
                                 targets,
-                                std::iter::repeat(*w),
+                                std::iter::repeat(*w * f),
                                 &ds[a..b],
                                 cur,
                                 slots as usize,
@@ -494,7 +528,7 @@ impl Network {
                             ),
                             Weights::PerSynapse(ws) => scatter_delayed(
                                 targets,
-                                ws[a..b].iter().copied(),
+                                ws[a..b].iter().map(|&w| w * f),
                                 &ds[a..b],
                                 cur,
                                 slots as usize,
@@ -518,9 +552,10 @@ impl Network {
             let (np, slots) = (tp.ports.len(), tp.slots as u64);
             let lo = st.base as u32;
             let hi = (st.base + st.blocks.iter().map(|b| b.len).sum::<usize>()) as u32;
-            for proj in projs.iter().filter(|p| p.target == st.pop) {
+            for proj in projs.iter().filter(|p| p.target == st.pop && !p.plastic) {
                 let csr = &proj.csr;
-                for &i in &spikes[proj.source] {
+                for (k, &i) in spikes[proj.source].iter().enumerate() {
+                    let f = proj.stp.as_ref().map_or(1.0, |st| st.factors[k]);
                     let (a, b) = (
                         csr.row_ptr[i as usize] as usize,
                         csr.row_ptr[i as usize + 1] as usize,
@@ -538,6 +573,7 @@ impl Network {
                             np,
                             proj.port,
                             st.base,
+                            f,
                         );
                     }
                 }
@@ -545,7 +581,7 @@ impl Network {
         });
         drop(work);
         let mut events = 0;
-        for proj in &self.projs {
+        for proj in self.projs.iter().filter(|p| !p.plastic) {
             for &i in &self.spikes[proj.source] {
                 events += proj.csr.row_ptr[i as usize + 1] - proj.csr.row_ptr[i as usize];
             }
@@ -581,6 +617,22 @@ impl Network {
         }
     }
 
+    /// Id of the modulator channel `name` (its index in [`Network::modulators`]).
+    pub fn modulator_id(&self, name: &str) -> Option<usize> {
+        self.modulator_names.iter().position(|m| m == name)
+    }
+
+    /// The current value of modulator channel `name`.
+    pub fn modulator(&self, name: &str) -> Option<f32> {
+        self.modulator_id(name).map(|k| self.modulators[k])
+    }
+
+    /// Add `amount` to modulator channel `id` now (e.g. a reward computed outside the model);
+    /// its dynamics continue from the new value.
+    pub fn pulse_modulator(&mut self, id: usize, amount: f64) {
+        self.modulation.pulse(id, amount, &mut self.modulators);
+    }
+
     /// Index of a population by name.
     pub fn population(&self, name: &str) -> Option<usize> {
         self.pops.iter().position(|p| p.name == name)
@@ -601,6 +653,19 @@ impl Network {
                 })
                 .collect(),
         )
+    }
+
+    /// The synapses of projection `proj` as `(sources, targets, weights)` in CSR order (by
+    /// source, then target); for plastic projections, the current weights.
+    pub fn weights(&self, proj: usize) -> (Vec<u32>, Vec<u32>, Vec<f32>) {
+        let csr = &self.projs[proj].csr;
+        let mut src = Vec::with_capacity(csr.len());
+        for i in 0..csr.row_ptr.len() - 1 {
+            let n = (csr.row_ptr[i + 1] - csr.row_ptr[i]) as usize;
+            src.extend(std::iter::repeat_n(i as u32, n));
+        }
+        let w = (0..csr.len()).map(|q| csr.weights.at(q)).collect();
+        (src, csr.targets.clone(), w)
     }
 
     /// Total synapses.
@@ -626,6 +691,7 @@ fn deliver_segment(
     np: usize,
     port: usize,
     base: usize,
+    f: f32,
 ) {
     let targets = &csr.targets[range.clone()];
     match &csr.delays {
@@ -633,8 +699,13 @@ fn deliver_segment(
             let slot = ((s + u64::from(*d)) % slots) as usize;
             let buf = &mut *pieces[slot * np + port];
             match &csr.weights {
-                Weights::Const(w) => scatter(buf, targets, std::iter::repeat(*w), base),
-                Weights::PerSynapse(ws) => scatter(buf, targets, ws[range].iter().copied(), base),
+                Weights::Const(w) => scatter(buf, targets, std::iter::repeat(*w * f), base),
+                Weights::PerSynapse(ws) if f == 1.0 => {
+                    scatter(buf, targets, ws[range].iter().copied(), base)
+                }
+                Weights::PerSynapse(ws) => {
+                    scatter(buf, targets, ws[range].iter().map(|&w| w * f), base)
+                }
             }
         }
         Delays::PerSynapse(ds) => {
@@ -645,7 +716,7 @@ fn deliver_segment(
             match &csr.weights {
                 Weights::Const(w) => scatter_delayed(
                     targets,
-                    std::iter::repeat(*w),
+                    std::iter::repeat(*w * f),
                     ds,
                     cur,
                     slots as usize,
@@ -653,7 +724,7 @@ fn deliver_segment(
                 ),
                 Weights::PerSynapse(ws) => scatter_delayed(
                     targets,
-                    ws[range].iter().copied(),
+                    ws[range].iter().map(|&w| w * f),
                     ds,
                     cur,
                     slots as usize,

@@ -5,6 +5,7 @@
 //! | `spikes.npz` | per monitored population `P`: `P.times` (float64, ms), `P.ids` (uint32, index in `P`), and `P.recorded` (uint32, the recorded neurons) when the monitor has `ids` |
 //! | `state.npz` | per state monitor `M`: `M.t` (float64, ms), `M.ids` (uint32), `M.<var>` (float64, samples × ids) |
 //! | `rates.npz` | per rate monitor on population `P`: `P.t` (float64, ms, bin start), `P.rate` (float64, Hz) |
+//! | `weights.npz` | per plastic projection `J`: `J.sources`, `J.targets` (int64), `J.weights` (float64) at the end of the run, in CSR order |
 //! | `summary.json` | sizes, spike counts, mean rates, CV of ISIs, synapse counts, timings, `complete` |
 //!
 //! Every file is written to a temporary name and renamed when complete; `summary.json` is
@@ -95,9 +96,32 @@ pub fn write_outputs(
         z.finish()?;
         files.push(path);
     }
+    if !net.plastic.is_empty() {
+        let path = dir.join("weights.npz");
+        let mut z = NpzOut::create(&path)?;
+        for pp in &net.plastic {
+            let proj = &net.projs[pp.proj];
+            let (src, tgt, w) = net.weights(pp.proj);
+            let name = &proj.name;
+            z.add(
+                &format!("{name}.sources"),
+                &src.iter().map(|&x| i64::from(x)).collect::<Array1<i64>>(),
+            )?;
+            z.add(
+                &format!("{name}.targets"),
+                &tgt.iter().map(|&x| i64::from(x)).collect::<Array1<i64>>(),
+            )?;
+            z.add(
+                &format!("{name}.weights"),
+                &w.iter().map(|&x| f64::from(x)).collect::<Array1<f64>>(),
+            )?;
+        }
+        z.finish()?;
+        files.push(path);
+    }
     // Results of an earlier run in the same directory that this run does not produce would
     // look like part of it: remove them.
-    for name in ["spikes.npz", "state.npz", "rates.npz"] {
+    for name in ["spikes.npz", "state.npz", "rates.npz", "weights.npz"] {
         let p = dir.join(name);
         if !files.contains(&p) && p.exists() {
             std::fs::remove_file(&p).map_err(|source| IoError::Io {

@@ -14,13 +14,15 @@
 //! struct and validates it with the same error type.
 
 pub mod expr;
+pub mod modulators;
 pub mod raw;
 pub mod validate;
 pub mod values;
 
+pub use modulators::{Modulator, ModulatorKind};
 pub use validate::{
-    Connect, Input, InputKind, Kernel, Model, Monitor, MonitorKind, Population, PortSpec,
-    Projection, SynapseKind,
+    Connect, Grid, Input, InputKind, Kernel, Model, Monitor, MonitorKind, Plasticity, Population,
+    PortSpec, Projection, Stp, SynapseKind,
 };
 pub use values::{Dist, DistKind, Values};
 
@@ -102,7 +104,14 @@ pub fn parse(text: &str, base_dir: &Path, overrides: &Overrides) -> Result<Model
         file: PathBuf::from("<model>"),
         message: format!("TOML syntax error: {}", e.to_string().trim_end()),
     })?;
-    let expanded = expr::expand(value, &overrides.parameters)?;
+    from_table(value, base_dir, overrides)
+}
+
+/// Expand and validate a model given as a TOML table (as [`parse`] does after reading the
+/// text): the entry point of descriptions built in memory, such as the Python builder's, so that
+/// they get exactly the checks and error messages of a model file.
+pub fn from_table(table: toml::Table, base_dir: &Path, overrides: &Overrides) -> Result<Model> {
+    let expanded = expr::expand(table, &overrides.parameters)?;
     let raw = raw::from_table(expanded)?;
     validate::validate(raw, base_dir, overrides)
 }

@@ -29,6 +29,175 @@ pub struct ModelFile {
     /// `[[monitors]]`.
     #[serde(default)]
     pub monitors: Vec<MonitorSpec>,
+    /// `[[grids]]`: neuron positions on regular 3-D grids.
+    #[serde(default)]
+    pub grids: Vec<GridSpec>,
+    /// `[[modulators]]`: named scalar signals that plasticity rules read.
+    #[serde(default)]
+    pub modulators: Vec<ModulatorSpec>,
+}
+
+/// `[[modulators]]`, selected by `kind`.
+#[derive(Debug)]
+pub enum ModulatorSpec {
+    /// A leaky integrator of the spikes of some populations (weighted), with a bias: population
+    /// activity, an astrocyte.
+    Activity(ActivityModulator),
+    /// Exponentially decaying pulses at given times (reward, dopamine).
+    Pulses(PulsesModulator),
+    /// A piecewise-constant time series (an error or teaching signal).
+    Series(SeriesModulator),
+    /// Dopamine-like pulses delivered a random delay after a pre→post spike pairing of two
+    /// given neurons (the distal reward of Izhikevich 2007).
+    Reward(RewardModulator),
+}
+
+/// One neuron: `{ population = "...", id = k }`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NeuronRef {
+    /// Population.
+    pub population: String,
+    /// Index in the population.
+    pub id: i64,
+}
+
+/// `kind = "reward"`: decays to 0 with `tau`; `amount` is added `delay_min..delay_max` after
+/// every spike of `post` that follows a spike of `pre` within `window`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RewardModulator {
+    /// Channel name.
+    pub name: String,
+    /// Decay time constant \[ms\].
+    pub tau: f64,
+    /// The presynaptic neuron of the rewarded pairing.
+    pub pre: NeuronRef,
+    /// The postsynaptic neuron.
+    pub post: NeuronRef,
+    /// Largest pre → post interval that is rewarded \[ms\]. Default 10.
+    #[serde(default = "ten")]
+    pub window: f64,
+    /// Shortest reward delay \[ms\]. Default 1000.
+    #[serde(default = "thousand")]
+    pub delay_min: f64,
+    /// Longest reward delay \[ms\]. Default 3000.
+    #[serde(default = "three_thousand")]
+    pub delay_max: f64,
+    /// Pulse size. Default 0.5.
+    #[serde(default = "half")]
+    pub amount: f64,
+}
+
+fn ten() -> f64 {
+    10.0
+}
+fn thousand() -> f64 {
+    1000.0
+}
+fn three_thousand() -> f64 {
+    3000.0
+}
+fn half() -> f64 {
+    0.5
+}
+
+/// One population feeding an `activity` modulator.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ActivitySource {
+    /// Population.
+    pub population: String,
+    /// Weight of each of its spikes (negative: subtracts). Default 1.
+    #[serde(default = "one_f64")]
+    pub weight: f64,
+}
+
+/// `kind = "activity"`: `τ dm/dt = bias − m + Σ_p weight_p · (spikes of p)`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ActivityModulator {
+    /// Channel name.
+    pub name: String,
+    /// Time constant \[ms\].
+    pub tau: f64,
+    /// Resting value. Default 0.
+    #[serde(default)]
+    pub bias: f64,
+    /// Populations and weights.
+    pub sources: Vec<ActivitySource>,
+    /// `"count"` (default): each spike adds `weight/τ`; `"rate"`: weights are per Hz of the
+    /// population's mean rate (each spike adds `weight·1000/(N·τ)`, so `m` follows the
+    /// filtered rate in Hz for weight 1).
+    #[serde(default = "count")]
+    pub normalize: String,
+    /// Value at time 0. Default: `bias`.
+    pub initial: Option<f64>,
+}
+
+fn count() -> String {
+    "count".into()
+}
+
+/// `kind = "pulses"`: `m` decays to 0 with `tau` and jumps by `amounts[k]` at `times[k]`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PulsesModulator {
+    /// Channel name.
+    pub name: String,
+    /// Decay time constant \[ms\].
+    pub tau: f64,
+    /// Pulse times \[ms\], non-decreasing. Default none (pulses may come from the API).
+    #[serde(default)]
+    pub times: Vec<f64>,
+    /// Jump of each pulse: one number for all, or one per time. Default 1.
+    pub amounts: Option<toml::Value>,
+    /// Value at time 0. Default 0.
+    #[serde(default)]
+    pub initial: f64,
+}
+
+/// `kind = "series"`: a piecewise-constant signal.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SeriesModulator {
+    /// Channel name.
+    pub name: String,
+    /// Change times \[ms\], increasing (with `values`).
+    pub times: Option<Vec<f64>>,
+    /// `values[k]` holds from `times[k]` on.
+    pub values: Option<Vec<f64>>,
+    /// A 1-D `.npy` of values, one per `interval`, from time 0 (instead of times/values).
+    pub file: Option<String>,
+    /// Sampling interval of `file` \[ms\]. Default dt.
+    pub interval: Option<f64>,
+    /// Value before the first change. Default 0.
+    #[serde(default)]
+    pub initial: f64,
+}
+
+/// `[[grids]]`: places the neurons of some populations on the points of a regular 3-D grid.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GridSpec {
+    /// Name (for messages). Default `"grids[k]"`.
+    pub name: Option<String>,
+    /// Points along x, y, z (each ≥ 1); their product is the number of neurons placed.
+    pub shape: Vec<i64>,
+    /// Distance between neighbouring points. Default 1.
+    #[serde(default = "one_f64")]
+    pub spacing: f64,
+    /// Populations placed on the grid, in this order; their sizes must add up to the number of
+    /// points.
+    pub populations: Vec<String>,
+    /// Randomly permute the points before handing them out (random E/I labels over the grid).
+    /// Default false: populations take the points in row-major order.
+    #[serde(default)]
+    pub shuffle: bool,
+}
+
+fn one_f64() -> f64 {
+    1.0
 }
 
 /// `[simulation]`.
@@ -219,6 +388,26 @@ pub struct ProjectionSpec {
     /// Rescale the weights so that the projection's matrix (recurrent: source = target) has
     /// this spectral radius.
     pub spectral_radius: Option<f64>,
+    /// Synaptic plasticity: `{ rule = "stdp", ... }` (see `docs/plasticity.md`). The rule's own
+    /// parameters are checked by the engine's rule, like neuron `params`.
+    pub plasticity: Option<toml::Table>,
+    /// Tsodyks–Markram short-term plasticity.
+    pub stp: Option<StpSpec>,
+}
+
+/// `stp = { U = ..., tau_rec = ..., tau_fac = ... }`: Tsodyks–Markram short-term plasticity.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StpSpec {
+    /// Utilisation increment per spike (release probability of a rested synapse).
+    #[serde(rename = "U")]
+    pub u: f64,
+    /// Recovery time constant of the resources x \[ms\].
+    pub tau_rec: f64,
+    /// Facilitation time constant of u \[ms\]; 0 = no facilitation (u = U at every spike).
+    /// Default 0.
+    #[serde(default)]
+    pub tau_fac: f64,
 }
 
 /// `connect = { rule = ..., ... }`.
@@ -237,6 +426,22 @@ pub enum ConnectSpec {
     /// Explicit arrays, from one `.npz` (`file`, arrays `sources`, `targets` and optionally
     /// `weights`, `delays`) or separate `.npy` files.
     Explicit(ExplicitRule),
+    /// Each pair independently with probability `c·exp(−(D/λ)²)`, `D` the distance between
+    /// the neurons' grid positions.
+    Distance(DistanceRule),
+}
+
+/// Each pair independently with probability `c·exp(−(D/λ)²)` (positions from `[[grids]]`).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DistanceRule {
+    /// Probability at distance 0.
+    pub c: f64,
+    /// Length constant λ (grid units).
+    pub lambda: f64,
+    /// Allow i → i. Default true.
+    #[serde(default = "yes")]
+    pub allow_self: bool,
 }
 
 /// Neuron i → neuron i (equal sizes).
@@ -412,7 +617,8 @@ macro_rules! tagged {
 }
 
 tagged!(InputSpec, "kind", { "poisson" => Poisson(PoissonInput), "dc" => Dc(DcInput), "step_current" => StepCurrent(StepCurrentInput), "noise" => Noise(NoiseInput) });
-tagged!(ConnectSpec, "rule", { "one_to_one" => OneToOne(OneToOneRule), "all_to_all" => AllToAll(AllToAllRule), "fixed_probability" => FixedProbability(FixedProbabilityRule), "fixed_indegree" => FixedIndegree(FixedIndegreeRule), "fixed_outdegree" => FixedOutdegree(FixedOutdegreeRule), "explicit" => Explicit(ExplicitRule) });
+tagged!(ConnectSpec, "rule", { "one_to_one" => OneToOne(OneToOneRule), "all_to_all" => AllToAll(AllToAllRule), "fixed_probability" => FixedProbability(FixedProbabilityRule), "fixed_indegree" => FixedIndegree(FixedIndegreeRule), "fixed_outdegree" => FixedOutdegree(FixedOutdegreeRule), "explicit" => Explicit(ExplicitRule), "distance" => Distance(DistanceRule) });
+tagged!(ModulatorSpec, "kind", { "activity" => Activity(ActivityModulator), "pulses" => Pulses(PulsesModulator), "series" => Series(SeriesModulator), "reward" => Reward(RewardModulator) });
 tagged!(MonitorSpec, "kind", { "spikes" => Spikes(SpikesMonitor), "state" => State(StateMonitor), "rate" => Rate(RateMonitor) });
 
 /// Deserialize an expanded table, reporting the path of the first bad field.

@@ -2,9 +2,9 @@
 //! (apart from what each neuron model checks of its own parameters).
 
 use crate::raw::{
-    AllToAllRule, ConnectSpec, DcInput, ExplicitRule, FixedIndegreeRule, FixedOutdegreeRule,
-    FixedProbabilityRule, InputSpec, ModelFile, MonitorSpec, NoiseInput, PoissonInput,
-    PopulationSpec, RateMonitor, SpikesMonitor, StateMonitor, StepCurrentInput,
+    AllToAllRule, ConnectSpec, DcInput, DistanceRule, ExplicitRule, FixedIndegreeRule,
+    FixedOutdegreeRule, FixedProbabilityRule, InputSpec, ModelFile, MonitorSpec, NoiseInput,
+    PoissonInput, PopulationSpec, RateMonitor, SpikesMonitor, StateMonitor, StepCurrentInput,
 };
 use crate::values::{self, Values, show};
 use crate::{ModelError, Overrides, Result};
@@ -40,8 +40,29 @@ pub struct Model {
     pub projections: Vec<Projection>,
     /// Monitors.
     pub monitors: Vec<Monitor>,
+    /// Grids that give populations positions (`[[grids]]`).
+    pub grids: Vec<Grid>,
+    /// Modulator channels (`[[modulators]]`).
+    pub modulators: Vec<crate::modulators::Modulator>,
     /// Directory that relative paths in the model are resolved against.
     pub base_dir: PathBuf,
+}
+
+/// A regular 3-D grid whose points are handed out to populations.
+#[derive(Clone, Debug)]
+pub struct Grid {
+    /// Name.
+    pub name: String,
+    /// Points along x, y, z.
+    pub shape: [usize; 3],
+    /// Distance between neighbouring points.
+    pub spacing: f64,
+    /// Population indices, in the order they take points.
+    pub populations: Vec<usize>,
+    /// Permute the points randomly first (stream `(seed, Layout, grid index)`).
+    pub shuffle: bool,
+    /// Where in the model, e.g. `grids[0]`.
+    pub path: String,
 }
 
 /// A population: model name and raw parameters (the neuron model validates them).
@@ -191,7 +212,45 @@ pub struct Projection {
     pub delay: Values,
     /// Spectral radius to rescale the (recurrent) weight matrix to.
     pub spectral_radius: Option<f64>,
+    /// Tsodyks–Markram short-term plasticity, if any.
+    pub stp: Option<Stp>,
+    /// Plasticity rule, if the weights are plastic.
+    pub plasticity: Option<Plasticity>,
     /// `projections[i]`, for messages.
+    pub path: String,
+}
+
+/// Tsodyks–Markram short-term plasticity parameters of one projection.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Stp {
+    /// Utilisation increment `U` in (0, 1].
+    pub u: f64,
+    /// Recovery time constant \[ms\] (> 0).
+    pub tau_rec: f64,
+    /// Facilitation time constant \[ms\] (≥ 0; 0 = none).
+    pub tau_fac: f64,
+}
+
+/// A projection's `plasticity` table: the fields every rule shares, validated here, and the
+/// rule's own parameters, which the engine's rule deserialises (rejecting unknown fields).
+#[derive(Clone, Debug)]
+pub struct Plasticity {
+    /// Rule name (`"stdp"`, `"triplet"`, `"vogels"`, ...).
+    pub rule: String,
+    /// Lower weight bound (default 0).
+    pub w_min: f64,
+    /// Upper weight bound (default +inf).
+    pub w_max: f64,
+    /// Dendritic part of the delay \[ms\] (default 0: the whole delay is axonal).
+    pub dendritic_delay: f64,
+    /// Dendritic part of the delay in steps (≤ the delay in steps).
+    pub dendritic_steps: u16,
+    /// The remaining fields: the rule's own parameters.
+    pub params: toml::Table,
+    /// `modulate = { param = "channel" }`: rule parameters driven by modulator channels, in
+    /// file order (the engine checks that the rule has the parameter and the channel exists).
+    pub modulate: Vec<(String, String)>,
+    /// `projections[i].plasticity`, for messages.
     pub path: String,
 }
 
@@ -241,6 +300,16 @@ pub enum Connect {
         /// Per-synapse delays \[ms\], if given.
         delays: Option<Vec<f64>>,
     },
+    /// Bernoulli per pair with probability `c·exp(−(D/λ)²)`, `D` the distance between grid
+    /// positions.
+    Distance {
+        /// Probability at distance 0.
+        c: f64,
+        /// Length constant λ.
+        lambda: f64,
+        /// Allow i → i.
+        allow_self: bool,
+    },
 }
 
 /// A validated monitor.
@@ -284,7 +353,10 @@ fn positive(x: f64, path: &str, unit: &str) -> Result<f64> {
     if !x.is_finite() || x <= 0.0 {
         return Err(ModelError::invalid(
             path,
-            format!("must be > 0 {unit}, got {x}"),
+            format!(
+                "must be > 0{}{unit}, got {x}",
+                if unit.is_empty() { "" } else { " " }
+            ),
         ));
     }
     Ok(x)
@@ -558,6 +630,77 @@ pub fn validate(raw: ModelFile, base_dir: &Path, ov: &Overrides) -> Result<Model
         inputs.push(Input { target, kind, path });
     }
 
+    // Modulators.
+    let sizes: Vec<usize> = populations.iter().map(|p| p.size).collect();
+    let modulators = crate::modulators::validate(&raw.modulators, dt, &sizes, &find, base_dir)?;
+
+    // Grids.
+    let mut grids = Vec::new();
+    let mut placed: HashMap<usize, usize> = HashMap::new();
+    for (g, gs) in raw.grids.iter().enumerate() {
+        let path = format!("grids[{g}]");
+        if gs.shape.len() != 3 {
+            return Err(ModelError::invalid(
+                format!("{path}.shape"),
+                format!(
+                    "must list 3 sizes [nx, ny, nz], got {} ({:?})",
+                    gs.shape.len(),
+                    gs.shape
+                ),
+            ));
+        }
+        let mut shape = [0usize; 3];
+        for (k, &n) in gs.shape.iter().enumerate() {
+            if n < 1 {
+                return Err(ModelError::invalid(
+                    format!("{path}.shape[{k}]"),
+                    format!("must be ≥ 1, got {n}"),
+                ));
+            }
+            shape[k] = n as usize;
+        }
+        let spacing = positive(gs.spacing, &format!("{path}.spacing"), "")?;
+        if gs.populations.is_empty() {
+            return Err(ModelError::invalid(
+                format!("{path}.populations"),
+                "must name at least one population, got []",
+            ));
+        }
+        let mut pops = Vec::new();
+        for (k, name) in gs.populations.iter().enumerate() {
+            let p = find(name, format!("{path}.populations[{k}]"))?;
+            if let Some(other) = placed.insert(p, g) {
+                return Err(ModelError::invalid(
+                    format!("{path}.populations[{k}]"),
+                    format!("population \"{name}\" is already placed by grids[{other}]"),
+                ));
+            }
+            pops.push(p);
+        }
+        let points = shape.iter().try_fold(1usize, |a, &b| a.checked_mul(b));
+        let total: usize = pops.iter().map(|&p| populations[p].size).sum();
+        if points != Some(total) {
+            return Err(ModelError::invalid(
+                format!("{path}.shape"),
+                format!(
+                    "{}×{}×{} points must equal the populations' total size {total}, got {}",
+                    shape[0],
+                    shape[1],
+                    shape[2],
+                    points.map_or("more than 2^64".to_string(), |n| n.to_string())
+                ),
+            ));
+        }
+        grids.push(Grid {
+            name: gs.name.clone().unwrap_or_else(|| path.clone()),
+            shape,
+            spacing,
+            populations: pops,
+            shuffle: gs.shuffle,
+            path,
+        });
+    }
+
     // Projections.
     let mut projections = Vec::new();
     let mut proj_names: HashMap<String, usize> = HashMap::new();
@@ -574,6 +717,19 @@ pub fn validate(raw: ModelFile, base_dir: &Path, ov: &Overrides) -> Result<Model
             &format!("{path}.connect"),
             base_dir,
         )?;
+        if let Connect::Distance { .. } = connect {
+            for (side, p) in [("source", source), ("target", target)] {
+                if !placed.contains_key(&p) {
+                    return Err(ModelError::invalid(
+                        format!("{path}.connect.rule"),
+                        format!(
+                            "\"distance\" needs positions, but the {side} population \"{}\" is on no grid; list it in a [[grids]] entry",
+                            populations[p].name
+                        ),
+                    ));
+                }
+            }
+        }
         let n_explicit = match &connect {
             Connect::Explicit { sources, .. } => Some(sources.len()),
             _ => None,
@@ -644,6 +800,10 @@ pub fn validate(raw: ModelFile, base_dir: &Path, ov: &Overrides) -> Result<Model
                 ));
             }
         }
+        let plasticity = match &pr.plasticity {
+            Some(t) => Some(plasticity(t, &delay, dt, &path)?),
+            None => None,
+        };
         projections.push(Projection {
             name,
             source,
@@ -653,6 +813,12 @@ pub fn validate(raw: ModelFile, base_dir: &Path, ov: &Overrides) -> Result<Model
             weight,
             delay,
             spectral_radius: pr.spectral_radius,
+            stp: pr
+                .stp
+                .as_ref()
+                .map(|st| stp(st, &format!("{path}.stp")))
+                .transpose()?,
+            plasticity,
             path,
         });
     }
@@ -800,6 +966,8 @@ pub fn validate(raw: ModelFile, base_dir: &Path, ov: &Overrides) -> Result<Model
         inputs,
         projections,
         monitors,
+        grids,
+        modulators,
         base_dir: base_dir.to_path_buf(),
     })
 }
@@ -875,6 +1043,103 @@ fn check_f32(v: &Values, path: &str) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// Split a `plasticity` table into the shared fields (checked here) and the rule's parameters.
+fn plasticity(t: &toml::Table, delay: &Values, dt: f64, proj_path: &str) -> Result<Plasticity> {
+    let path = format!("{proj_path}.plasticity");
+    let mut params = t.clone();
+    let rule = match params.remove("rule") {
+        Some(toml::Value::String(r)) => r,
+        Some(other) => {
+            return Err(ModelError::invalid(
+                format!("{path}.rule"),
+                format!("must be a string (the rule's name), got {other}"),
+            ));
+        }
+        None => {
+            return Err(ModelError::invalid(
+                format!("{path}.rule"),
+                "missing (the plasticity rule's name, e.g. \"stdp\")",
+            ));
+        }
+    };
+    let modulate = match params.remove("modulate") {
+        None => Vec::new(),
+        Some(toml::Value::Table(t)) => t
+            .into_iter()
+            .map(|(k, v)| match v {
+                toml::Value::String(m) => Ok((k, m)),
+                other => Err(ModelError::invalid(
+                    format!("{path}.modulate.{k}"),
+                    format!("must be the name of a modulator channel, got {other}"),
+                )),
+            })
+            .collect::<Result<_>>()?,
+        Some(other) => {
+            return Err(ModelError::invalid(
+                format!("{path}.modulate"),
+                format!("must be a table {{ parameter = \"channel\" }}, got {other}"),
+            ));
+        }
+    };
+    let mut num = |name: &str, default: f64| -> Result<f64> {
+        match params.remove(name) {
+            None => Ok(default),
+            Some(toml::Value::Float(x)) => Ok(x),
+            Some(toml::Value::Integer(i)) => Ok(i as f64),
+            Some(other) => Err(ModelError::invalid(
+                format!("{path}.{name}"),
+                format!("must be a number, got {other}"),
+            )),
+        }
+    };
+    let w_min = num("w_min", 0.0)?;
+    let w_max = num("w_max", f64::INFINITY)?;
+    let dendritic_delay = num("dendritic_delay", 0.0)?;
+    if w_min.is_nan() || w_min == f64::INFINITY {
+        return Err(ModelError::invalid(
+            format!("{path}.w_min"),
+            format!("must be a number below w_max, got {w_min}"),
+        ));
+    }
+    if w_max.is_nan() || w_max <= w_min {
+        return Err(ModelError::invalid(
+            format!("{path}.w_max"),
+            format!("must be > w_min ({w_min}), got {w_max}"),
+        ));
+    }
+    let Values::Const(d) = delay else {
+        return Err(ModelError::invalid(
+            format!("{proj_path}.delay"),
+            "a plastic projection needs one delay for all its synapses (per-synapse delays \
+             with plasticity are not supported yet: split the projection by delay)",
+        ));
+    };
+    let d_steps = ((d / dt).round() as i64).max(1);
+    if dendritic_delay.is_nan() || dendritic_delay < 0.0 || !dendritic_delay.is_finite() {
+        return Err(ModelError::invalid(
+            format!("{path}.dendritic_delay"),
+            format!("must be ≥ 0 ms, got {dendritic_delay}"),
+        ));
+    }
+    let dd_steps = (dendritic_delay / dt).round() as i64;
+    if dd_steps > d_steps {
+        return Err(ModelError::invalid(
+            format!("{path}.dendritic_delay"),
+            format!("must be ≤ the projection's delay ({d} ms), got {dendritic_delay}"),
+        ));
+    }
+    Ok(Plasticity {
+        rule,
+        w_min,
+        w_max,
+        dendritic_delay,
+        dendritic_steps: dd_steps as u16,
+        params,
+        modulate,
+        path,
+    })
 }
 
 fn check_delays(delay: &Values, dt: f64, path: &str) -> Result<()> {
@@ -1109,6 +1374,24 @@ fn connect(
             allow_self: *allow_self,
             allow_multapses: *allow_multapses,
         },
+        ConnectSpec::Distance(DistanceRule {
+            c,
+            lambda,
+            allow_self,
+        }) => {
+            if !(0.0..=1.0).contains(c) {
+                return Err(ModelError::invalid(
+                    format!("{path}.c"),
+                    format!("must be a probability in [0, 1], got {c}"),
+                ));
+            }
+            let lambda = positive(*lambda, &format!("{path}.lambda"), "")?;
+            Connect::Distance {
+                c: *c,
+                lambda,
+                allow_self: *allow_self,
+            }
+        }
         ConnectSpec::Explicit(ExplicitRule {
             file,
             sources,
@@ -1123,6 +1406,27 @@ fn connect(
             path,
             base_dir,
         )?,
+    })
+}
+
+fn stp(st: &crate::raw::StpSpec, path: &str) -> Result<Stp> {
+    if !(st.u > 0.0 && st.u <= 1.0) {
+        return Err(ModelError::invalid(
+            format!("{path}.U"),
+            format!("must be in (0, 1], got {}", st.u),
+        ));
+    }
+    let tau_rec = positive(st.tau_rec, &format!("{path}.tau_rec"), "ms")?;
+    if !(st.tau_fac >= 0.0 && st.tau_fac.is_finite()) {
+        return Err(ModelError::invalid(
+            format!("{path}.tau_fac"),
+            format!("must be ≥ 0 ms (0 = no facilitation), got {}", st.tau_fac),
+        ));
+    }
+    Ok(Stp {
+        u: st.u,
+        tau_rec,
+        tau_fac: st.tau_fac,
     })
 }
 

@@ -13,8 +13,11 @@
 //!
 //! `lif_adapt` is that `Delta_T = 0` model plus an adaptive threshold:
 //! ```text
-//! spike when V ≥ V_th + θ,    τ_θ dθ/dt = −θ,    at a spike θ ← θ + q_θ
+//! spike when V ≥ V_th + θ,    τ_θ dθ/dt = −θ − τ_θ q_θ ρ₀,    at a spike θ ← θ + q_θ
 //! ```
+//! where `ρ₀ = target_rate` (0 by default) makes `θ` homeostatic (intrinsic plasticity): its
+//! jumps balance the drift when the neuron fires at `ρ₀` (for `τ_θ → ∞` exactly; the drift is
+//! applied at the end of each step, first order in `dt`).
 //! Both models share one kernel; which membrane is integrated (exponential or linear) is fixed
 //! when the population is lowered and dispatched once per block, never per neuron.
 //!
@@ -78,6 +81,7 @@
 //! | `I_e` | pA | 0 | constant bias current; per neuron (number, array, file or distribution) |
 //! | `tau_theta` | ms | 100 | `lif_adapt` only: threshold adaptation time constant (> 0) |
 //! | `q_theta` | mV | 0 | `lif_adapt` only: threshold jump at a spike (≥ 0) |
+//! | `target_rate` | Hz | 0 (off) | `lif_adapt` only: intrinsic plasticity, `θ` also drifts down by `q_theta·target_rate` per second, so that it settles where the neuron fires at `target_rate` (use a long `tau_theta`) |
 //! | `max_substep` | ms | 0.1 | longest integration substep (> 0) |
 //! | `preset` | — | — | `adex` only: a named parameter set of Naud et al. 2008 ([`PRESETS`]) |
 //!
@@ -274,6 +278,8 @@ pub struct LifAdaptParams {
     pub tau_theta: Option<f64>,
     /// \[mV\]
     pub q_theta: Option<f64>,
+    /// \[Hz\]: intrinsic plasticity, `theta` drifts down by `q_theta·target_rate` per second.
+    pub target_rate: Option<f64>,
     /// \[pA\], per neuron.
     pub I_e: Option<toml::Value>,
     /// \[ms\]
@@ -310,6 +316,8 @@ pub struct Resolved {
     pub tau_theta: f64,
     /// Threshold jump \[mV\] (`lif_adapt`).
     pub q_theta: f64,
+    /// Target rate of the threshold's homeostatic drift \[Hz\] (`lif_adapt`; 0 = none).
+    pub target_rate: f64,
     /// Longest substep \[ms\].
     pub max_substep: f64,
 }
@@ -331,6 +339,7 @@ impl Default for Resolved {
             t_ref: 0.0,
             tau_theta: 100.0,
             q_theta: 0.0,
+            target_rate: 0.0,
             max_substep: 0.1,
         }
     }
@@ -397,6 +406,7 @@ impl LifAdaptParams {
             t_ref: self.t_ref.unwrap_or(d.t_ref),
             tau_theta: self.tau_theta.unwrap_or(d.tau_theta),
             q_theta: self.q_theta.unwrap_or(d.q_theta),
+            target_rate: self.target_rate.unwrap_or(d.target_rate),
             max_substep: self.max_substep.unwrap_or(d.max_substep),
         };
         r.check(path, false)?;
@@ -424,7 +434,11 @@ impl Resolved {
         if adex {
             fields.extend([("Delta_T", self.Delta_T), ("V_peak", self.V_peak)]);
         } else {
-            fields.extend([("tau_theta", self.tau_theta), ("q_theta", self.q_theta)]);
+            fields.extend([
+                ("tau_theta", self.tau_theta),
+                ("q_theta", self.q_theta),
+                ("target_rate", self.target_rate),
+            ]);
         }
         for (name, v) in &fields {
             if !v.is_finite() {
@@ -446,6 +460,7 @@ impl Resolved {
             ("Delta_T", self.Delta_T),
             ("t_ref", self.t_ref),
             ("q_theta", self.q_theta),
+            ("target_rate", self.target_rate),
         ] {
             if v < 0.0 {
                 return bad(name, format!("must be ≥ 0, got {v}"));
@@ -536,6 +551,8 @@ pub struct Adex {
     /// `1 − e^{−h/τ_θ}` (the decay written as a loss, so that f32 rounding of the constant does
     /// not accumulate over many substeps).
     th_loss: f32,
+    /// Homeostatic drift of `θ` per step, `q_θ·target_rate·dt` (intrinsic plasticity; 0 off).
+    th_drift: f32,
     /// Refractory period in steps.
     pub ref_steps: u32,
 }
@@ -650,6 +667,11 @@ impl Adex {
             substeps,
             h,
             th_loss: -(-h / p.tau_theta).exp_m1() as f32,
+            th_drift: if theta {
+                (p.q_theta * p.target_rate * dt / 1000.0) as f32
+            } else {
+                0.0
+            },
             ref_steps: (p.t_ref / dt).round() as u32,
             p,
         }
@@ -791,7 +813,7 @@ impl Adex {
                 let spike = live && M::above(k, un, th[i]);
                 u[i] = if spike { u_reset } else { un };
                 w[i] += if spike { b } else { 0.0 };
-                th[i] += if spike { q } else { 0.0 };
+                th[i] += if spike { q } else { 0.0 } - self.th_drift;
                 let r = if spike { ref_after } else { refr[i] };
                 refr[i] = if r >= 1.0 { r - 1.0 } else { 0.0 };
                 if spike {

@@ -1,0 +1,129 @@
+//! Dense associative memories on binarised MNIST: test accuracy as a function of the
+//! interaction order P and of the number of training examples per class M.
+//!
+//! ```text
+//! cargo run --release -p glia-memory --example dense_mnist [-- TEST_IMAGES]
+//! ```
+//!
+//! Pixels above 127 are +1, the others −1; the first M training images of each digit are used.
+//!
+//! 1. Dense associative memory (Krotov & Hopfield 2016) with the examples as memories and the
+//!    rectified polynomial F(x) = max(x, 0)^P: the predicted digit is the class whose memories
+//!    lower the energy most, argmin_c E_c(σ = test image) (`DenseAm::energy_by_class`).
+//! 2. Supervised dense Hebbian network (Agliari et al. 2022) storing the class averages (r = 1):
+//!    prediction = class of largest Mattis overlap, before dynamics ("t=0", independent of P)
+//!    and after 5 sweeps of zero-temperature Glauber dynamics started at the test image
+//!    (class averages centred, `DenseHebbian::centered`).
+
+use glia_memory::dense::{DenseAm, DenseHebbian, Interaction};
+use glia_memory::mnist::{Mnist, binarize, default_dir};
+use rayon::prelude::*;
+use std::time::Instant;
+
+fn main() -> anyhow::Result<()> {
+    let args: Vec<String> = std::env::args().collect();
+    let n_test: usize = args.get(1).map_or(Ok(2000), |s| s.parse())?;
+    let data = Mnist::load(&default_dir())?;
+    let npx = data.pixels();
+    let n_test = n_test.min(data.test.len());
+    let test: Vec<(Vec<i8>, usize)> = (0..n_test)
+        .map(|i| {
+            let img = &data.test.images[i * npx..(i + 1) * npx];
+            (binarize(img, 127), data.test.labels[i] as usize)
+        })
+        .collect();
+    let first_m = |m: usize| {
+        let mut classes = vec![Vec::new(); 10];
+        for i in 0..data.train.len() {
+            let c = data.train.labels[i] as usize;
+            if classes[c].len() < m {
+                let img = &data.train.images[i * npx..(i + 1) * npx];
+                classes[c].push(binarize(img, 127));
+            }
+        }
+        classes
+    };
+    let ms = [1usize, 5, 10, 50, 100, 500, 1000];
+    let start = Instant::now();
+
+    let ps = [1u32, 2, 4, 8, 16, 30, 60, 100];
+    println!(
+        "## Dense associative memory (Krotov & Hopfield), F(x) = max(x, 0)^P, {n_test} test images\n"
+    );
+    print!("| M per class |");
+    ps.iter().for_each(|p| print!(" P={p} |"));
+    println!("\n|---|{}", "---|".repeat(ps.len()));
+    for &m in &ms {
+        let classes = first_m(m);
+        let mut pats = Vec::new();
+        let mut labels = Vec::new();
+        for (c, ex) in classes.iter().enumerate() {
+            for e in ex {
+                pats.push(e.clone());
+                labels.push(c);
+            }
+        }
+        let am = DenseAm::new(npx, &pats, Interaction::Rectified(1))?;
+        // One set of overlaps per test image serves every P (F only re-weights them).
+        let correct: Vec<usize> = test
+            .par_iter()
+            .map(|(x, y)| {
+                let ov = am.overlaps(x).unwrap();
+                ps.iter()
+                    .map(|&p| {
+                        let f = Interaction::Rectified(p);
+                        let mut e = [0.0f64; 10];
+                        for (o, &c) in ov.iter().zip(&labels) {
+                            // Scaled by N^P (same for all classes) to stay in range.
+                            e[c] -= f.eval(*o as f64 / npx as f64);
+                        }
+                        let best = (0..10).fold(0, |b, c| if e[c] < e[b] { c } else { b });
+                        usize::from(best == *y)
+                    })
+                    .collect::<Vec<_>>()
+            })
+            .reduce(
+                || vec![0; ps.len()],
+                |a, b| a.iter().zip(&b).map(|(x, y)| x + y).collect(),
+            );
+        print!("| {m} |");
+        for c in correct {
+            print!(" {:.1} % |", 100.0 * c as f64 / n_test as f64);
+        }
+        println!();
+    }
+
+    let ps2 = [2u32, 4, 10];
+    println!(
+        "\n## Supervised dense Hebbian network (Agliari et al.), class averages, {n_test} test images\n"
+    );
+    print!("| M per class | t=0 |");
+    ps2.iter().for_each(|p| print!(" P={p}, 5 sweeps T=0 |"));
+    println!("\n|---|---|{}", "---|".repeat(ps2.len()));
+    for &m in &ms {
+        let classes = first_m(m);
+        let mut row = format!("| {m} |");
+        let net = DenseHebbian::from_examples(&classes, 1.0, 2)?;
+        let ok: usize = test
+            .par_iter()
+            .map(|(x, y)| usize::from(net.classify(x).unwrap() == *y))
+            .sum();
+        row += &format!(" {:.1} % |", 100.0 * ok as f64 / n_test as f64);
+        for &p in &ps2 {
+            let net = DenseHebbian::from_examples(&classes, 1.0, p)?.centered();
+            let ok: usize = test
+                .par_iter()
+                .enumerate()
+                .map(|(i, (x, y))| {
+                    let mut s = x.clone();
+                    net.glauber(&mut s, 5, 0.0, 1, i as u32).unwrap();
+                    usize::from(net.classify(&s).unwrap() == *y)
+                })
+                .sum();
+            row += &format!(" {:.1} % |", 100.0 * ok as f64 / n_test as f64);
+        }
+        println!("{row}");
+    }
+    println!("\n({:.1} s)", start.elapsed().as_secs_f64());
+    Ok(())
+}

@@ -1,0 +1,151 @@
+//! MNIST in the IDX format (LeCun et al.), gzip-compressed or plain.
+//!
+//! [`Mnist::load`] reads `train-images-idx3-ubyte(.gz)`, `train-labels-idx1-ubyte(.gz)`,
+//! `t10k-images-idx3-ubyte(.gz)` and `t10k-labels-idx1-ubyte(.gz)` from one folder.
+//! [`default_dir`] is where the project keeps them (`$GLIA_MNIST_DIR`, else
+//! `../shared/data/mnist` beside the repository); tests that need the data skip when it is
+//! absent.
+
+use crate::error::{MemoryError, Result};
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+/// Images (row-major bytes, 0–255) and labels of one split.
+#[derive(Clone, Debug)]
+pub struct Split {
+    /// `len() × rows × cols` bytes.
+    pub images: Vec<u8>,
+    /// One label (0–9) per image.
+    pub labels: Vec<u8>,
+}
+
+impl Split {
+    /// Number of images.
+    pub fn len(&self) -> usize {
+        self.labels.len()
+    }
+
+    /// `true` when there are no images.
+    pub fn is_empty(&self) -> bool {
+        self.labels.is_empty()
+    }
+}
+
+/// The MNIST training and test splits.
+#[derive(Clone, Debug)]
+pub struct Mnist {
+    /// Image height.
+    pub rows: usize,
+    /// Image width.
+    pub cols: usize,
+    /// 60 000 training images.
+    pub train: Split,
+    /// 10 000 test images.
+    pub test: Split,
+}
+
+/// `$GLIA_MNIST_DIR` if set, else `<repository>/../shared/data/mnist`.
+pub fn default_dir() -> PathBuf {
+    if let Some(d) = std::env::var_os("GLIA_MNIST_DIR") {
+        return PathBuf::from(d);
+    }
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data/mnist")
+}
+
+fn read_file(dir: &Path, stem: &str) -> Result<Vec<u8>> {
+    let plain = dir.join(stem);
+    let gz = dir.join(format!("{stem}.gz"));
+    let (path, zipped) = if gz.exists() {
+        (gz, true)
+    } else {
+        (plain, false)
+    };
+    let err = |why: String| MemoryError::Data {
+        path: path.display().to_string(),
+        why,
+    };
+    let raw = std::fs::read(&path).map_err(|e| err(e.to_string()))?;
+    if zipped {
+        let mut out = Vec::new();
+        flate2::read::GzDecoder::new(&raw[..])
+            .read_to_end(&mut out)
+            .map_err(|e| err(format!("gzip: {e}")))?;
+        Ok(out)
+    } else {
+        Ok(raw)
+    }
+}
+
+fn be32(b: &[u8], at: usize) -> usize {
+    u32::from_be_bytes([b[at], b[at + 1], b[at + 2], b[at + 3]]) as usize
+}
+
+/// Parses an IDX file of unsigned bytes with `dims` dimensions; returns the sizes and the data.
+fn parse_idx(b: &[u8], dims: usize, name: &str) -> Result<(Vec<usize>, Vec<u8>)> {
+    let bad = |why: &str| MemoryError::Data {
+        path: name.to_string(),
+        why: why.to_string(),
+    };
+    let head = 4 + 4 * dims;
+    if b.len() < head {
+        return Err(bad("shorter than its header"));
+    }
+    if b[0] != 0 || b[1] != 0 || b[2] != 0x08 || usize::from(b[3]) != dims {
+        return Err(bad(
+            "not an IDX file of unsigned bytes with the expected dimensions",
+        ));
+    }
+    let sizes: Vec<usize> = (0..dims).map(|d| be32(b, 4 + 4 * d)).collect();
+    let total: usize = sizes.iter().product();
+    if b.len() != head + total {
+        return Err(bad("length does not match the sizes in its header"));
+    }
+    Ok((sizes, b[head..].to_vec()))
+}
+
+fn load_split(dir: &Path, images: &str, labels: &str) -> Result<(usize, usize, Split)> {
+    let (isz, img) = parse_idx(&read_file(dir, images)?, 3, images)?;
+    let (lsz, lab) = parse_idx(&read_file(dir, labels)?, 1, labels)?;
+    if isz[0] != lsz[0] {
+        return Err(MemoryError::Data {
+            path: dir.display().to_string(),
+            why: format!("{} images but {} labels", isz[0], lsz[0]),
+        });
+    }
+    Ok((
+        isz[1],
+        isz[2],
+        Split {
+            images: img,
+            labels: lab,
+        },
+    ))
+}
+
+impl Mnist {
+    /// Loads both splits from `dir`. Errors: missing or malformed files (naming the file).
+    pub fn load(dir: &Path) -> Result<Self> {
+        let (rows, cols, train) =
+            load_split(dir, "train-images-idx3-ubyte", "train-labels-idx1-ubyte")?;
+        let (_, _, test) = load_split(dir, "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte")?;
+        Ok(Self {
+            rows,
+            cols,
+            train,
+            test,
+        })
+    }
+
+    /// Pixels per image.
+    pub fn pixels(&self) -> usize {
+        self.rows * self.cols
+    }
+}
+
+/// Binarises an image: `+1` where the pixel is above `threshold` (0–255), `−1` elsewhere.
+pub fn binarize(image: &[u8], threshold: u8) -> Vec<i8> {
+    image
+        .iter()
+        .map(|&p| if p > threshold { 1 } else { -1 })
+        .collect()
+}
