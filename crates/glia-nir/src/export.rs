@@ -10,7 +10,8 @@
 //! | `I_e`, dc input from t = 0 to the end | the bias of the target's first incoming `Affine` |
 //! | spike or state monitor | `Output` |
 //!
-//! Refused, with an error naming the model field and the feature: other neuron models,
+//! Refused, with an error naming the model field and the feature: plasticity, short-term
+//! plasticity and neuromodulators (NIR weights are fixed), other neuron models,
 //! refractoriness, conductance, alpha or mixed ports, ports of different `tau_syn`, Poisson,
 //! noise and time-varying current inputs, initial values (NIR has no initial state; the one
 //! exception is the initial `I_in = −bias` that makes a Cuba node's bias exact, as
@@ -216,6 +217,29 @@ fn values(v: &Values, n: usize, path: &str) -> Result<Vec<f64>> {
 
 /// Convert a validated model and the network built from it (`glia_sim::build::build`).
 pub fn export(model: &Model, net: &Network) -> Result<Graph> {
+    for p in &model.projections {
+        if let Some(pl) = &p.plasticity {
+            return Err(NirError::unsupported(
+                format!("{}.plasticity", p.path),
+                format!(
+                    "plasticity (rule {:?}): NIR graphs have fixed weights",
+                    pl.rule
+                ),
+            ));
+        }
+        if p.stp.is_some() {
+            return Err(NirError::unsupported(
+                format!("{}.stp", p.path),
+                "short-term plasticity: NIR graphs have fixed weights",
+            ));
+        }
+    }
+    if !model.modulators.is_empty() {
+        return Err(NirError::unsupported(
+            "modulators[0]",
+            "neuromodulators: NIR has no such node",
+        ));
+    }
     let mut g = Graph::default();
     let mut intakes = Vec::new();
     let mut biases = Vec::new();
