@@ -199,4 +199,14 @@ fn refusals_name_the_feature() {
         e.starts_with("inputs[0]: cannot export to NIR: Poisson input"),
         "{e}"
     );
+    let e = export_err(&base.replace(
+        "weight = 0.25\n",
+        "weight = 0.25\nplasticity = { rule = \"stdp\", a_plus = 0.01, a_minus = 0.01, tau_plus = 20.0, tau_minus = 20.0, w_min = 0.0, w_max = 1.0 }\n",
+    ));
+    assert!(
+        e.starts_with(
+            "projections[1].plasticity: cannot export to NIR: plasticity (rule \"stdp\")"
+        ),
+        "{e}"
+    );
 }
