@@ -6,9 +6,12 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 cargo test --workspace --all-targets 2>&1
+# NIR import/export (HDF5 through the system library): the crate's tests with the feature on.
+cargo test -p glia-nir --features hdf5 2>&1
+cargo test -p glia-cli --features nir --test nir 2>&1
 
 python3 -m pip install --quiet --disable-pip-version-check -r validation/requirements.txt
-cargo build --release --bin glia 2>&1
+cargo build --release --features nir --bin glia 2>&1
 python3 -m pytest -q validation
 
 # The Python package: `pip install .` builds crates/glia-py in release mode (reusing the release

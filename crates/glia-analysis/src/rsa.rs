@@ -77,6 +77,17 @@ pub fn geo_topological(rdm: &[f64], k: usize, lower: f64, upper: f64) -> Vec<f64
     out
 }
 
+/// Population responses in consecutive windows of `window` ms (complete windows only): one
+/// vector of per-neuron spike counts per window, the conditions of an RDM when each window
+/// holds one stimulus presentation.
+pub fn window_responses(sp: &crate::SpikeTrains, window: f64) -> Vec<Vec<f64>> {
+    let counts: Vec<Vec<f64>> = (0..sp.n).map(|i| sp.counts(i, window)).collect();
+    let k = counts.first().map_or(0, Vec::len);
+    (0..k)
+        .map(|w| counts.iter().map(|c| c[w]).collect())
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -106,5 +117,20 @@ mod tests {
         ];
         let d = rdm(&r, Metric::Correlation);
         assert!(d[1].abs() < 1e-12 && (d[2] - 2.0).abs() < 1e-12);
+    }
+
+    /// Two neurons over 30 ms in 10 ms windows: neuron 0 fires at 1, 2 and 25 ms, neuron 1 at
+    /// 15 ms (and 30 ms, outside the complete windows): responses [2, 0], [0, 1], [1, 0].
+    #[test]
+    fn window_responses_count_per_window() {
+        let sp = crate::SpikeTrains::new(
+            2,
+            0.0,
+            30.0,
+            &[1.0, 2.0, 15.0, 25.0, 30.0],
+            &[0, 0, 1, 0, 1],
+        );
+        let r = window_responses(&sp, 10.0);
+        assert_eq!(r, vec![vec![2.0, 0.0], vec![0.0, 1.0], vec![1.0, 0.0]]);
     }
 }

@@ -78,6 +78,21 @@ enum Command {
         /// Most neuron pairs for correlations (randomly sampled beyond).
         #[arg(long, default_value_t = 2000)]
         pairs: usize,
+        /// The model file, for the connectivity that the branching ratio needs (default: the
+        /// `model` path in summary.json, if that file exists).
+        #[arg(long)]
+        model: Option<PathBuf>,
+        /// Window after each spike in which firing postsynaptic neurons count towards the
+        /// branching ratio \[ms\].
+        #[arg(long, default_value_t = 2.0)]
+        branching_window: f64,
+        /// Response windows for the representational dissimilarity matrix \[ms\]: each
+        /// complete window is one condition (e.g. one stimulus presentation); no RDM without it.
+        #[arg(long)]
+        rsa_window: Option<f64>,
+        /// Lower and upper quantiles of the geo-topological transform (tRSA).
+        #[arg(long, num_args = 2, value_names = ["LOWER", "UPPER"], default_values_t = [0.25, 0.75])]
+        rsa_quantiles: Vec<f64>,
     },
     /// Figures of a `glia run` output directory, written into it: raster.png (spike raster and
     /// population rates), isi_hist.png, rate_hist.png, state.png (and .svg with --format).
@@ -94,6 +109,12 @@ enum Command {
         #[arg(long)]
         to: Option<f64>,
     },
+    /// NIR (Neuromorphic Intermediate Representation) graphs: import one as a glia model file,
+    /// or export a model file as one (see docs/nir.md; needs a build with `--features nir`).
+    Nir {
+        #[command(subcommand)]
+        command: NirCommand,
+    },
     /// Time a bundled benchmark network (build and simulation, synaptic events per second).
     Bench {
         /// Which network.
@@ -105,6 +126,132 @@ enum Command {
         #[command(flatten)]
         common: Common,
     },
+}
+
+#[derive(Subcommand)]
+enum NirCommand {
+    /// Convert a NIR graph (.nir, HDF5) into a glia model file (TOML); the connectivity of each
+    /// projection goes into an .npz beside it (MODEL_STEM.PROJECTION.npz).
+    Import {
+        /// The NIR file.
+        graph: PathBuf,
+        /// The model file to write (default: the graph's path with extension .toml).
+        #[arg(short, long)]
+        out: Option<PathBuf>,
+        /// Time step \[ms\]: NIR has none (see docs/nir.md for how it enters the weights).
+        #[arg(long)]
+        dt: f64,
+        /// Simulated time \[ms\] written into the model.
+        #[arg(long, default_value_t = 1000.0)]
+        duration: f64,
+        /// Spikes for an Input node: an .npz with arrays `times` \[ms\] and `ids` (repeatable).
+        #[arg(long = "input", value_name = "NODE=FILE.npz", value_parser = parse_input)]
+        inputs: Vec<(String, PathBuf)>,
+    },
+    /// Convert a glia model file into a NIR graph (refuses, naming the field, what NIR cannot
+    /// express).
+    Export {
+        /// The model file (TOML).
+        model: PathBuf,
+        /// The NIR file to write (default: the model's path with extension .nir).
+        #[arg(short, long)]
+        out: Option<PathBuf>,
+        #[command(flatten)]
+        common: Common,
+    },
+}
+
+fn parse_input(s: &str) -> Result<(String, PathBuf), String> {
+    let (k, v) = s
+        .split_once('=')
+        .ok_or_else(|| format!("expected NODE=FILE.npz, got \"{s}\""))?;
+    Ok((k.to_string(), PathBuf::from(v)))
+}
+
+fn nir(cmd: &NirCommand) -> Result<(), Failure> {
+    let fail = |e: glia_nir::NirError| Failure::Input(e.to_string());
+    match cmd {
+        NirCommand::Import {
+            graph,
+            out,
+            dt,
+            duration,
+            inputs,
+        } => {
+            for (name, v) in [("--dt", *dt), ("--duration", *duration)] {
+                if !(v > 0.0 && v.is_finite()) {
+                    return Err(Failure::Input(format!("{name}: must be > 0 ms, got {v}")));
+                }
+            }
+            let out = out.clone().unwrap_or_else(|| graph.with_extension("toml"));
+            let g = glia_nir::read(graph).map_err(fail)?;
+            let stem = out
+                .file_stem()
+                .map_or("model".into(), |s| s.to_string_lossy().into_owned());
+            let opts = glia_nir::ImportOptions {
+                dt: *dt,
+                duration: *duration,
+                stem,
+                ..Default::default()
+            };
+            let mut imp = glia_nir::import(&g, &opts).map_err(fail)?;
+            for (node, file) in inputs {
+                let gname = node.replace(['.', '/', ' '], "_");
+                let abs = std::path::absolute(file).map_err(|e| {
+                    Failure::Input(format!("--input {node}: {}: {e}", file.display()))
+                })?;
+                let pops = imp.model["populations"]
+                    .as_array_mut()
+                    .expect("populations");
+                let pop = pops
+                    .iter_mut()
+                    .filter_map(|p| p.as_table_mut())
+                    .find(|p| {
+                        p["name"].as_str() == Some(gname.as_str())
+                            && p["model"].as_str() == Some("spike_generator")
+                    })
+                    .ok_or_else(|| {
+                        Failure::Input(format!(
+                            "--input {node}: the graph has no Input node named {node:?}"
+                        ))
+                    })?;
+                let mut params = toml::Table::new();
+                params.insert(
+                    "file".into(),
+                    toml::Value::String(abs.to_string_lossy().into_owned()),
+                );
+                pop.insert("params".into(), toml::Value::Table(params));
+            }
+            imp.write(&out).map_err(fail)?;
+            for n in &imp.notes {
+                eprintln!("note: {n}");
+            }
+            // check that what was written is a valid model
+            let model = glia_spec::load(&out, &Overrides::default())?;
+            println!(
+                "{}: {} populations, {} projections (from {} NIR nodes)",
+                out.display(),
+                model.populations.len(),
+                model.projections.len(),
+                g.nodes.len()
+            );
+            Ok(())
+        }
+        NirCommand::Export { model, out, common } => {
+            let out = out.clone().unwrap_or_else(|| model.with_extension("nir"));
+            let m = glia_spec::load(model, &overrides(common))?;
+            let net = glia_sim::build::build(&m)?;
+            let g = glia_nir::export(&m, &net).map_err(fail)?;
+            glia_nir::write(&out, &g).map_err(fail)?;
+            println!(
+                "{}: {} NIR nodes, {} edges",
+                out.display(),
+                g.nodes.len(),
+                g.edges.len()
+            );
+            Ok(())
+        }
+    }
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -305,7 +452,132 @@ fn validate(model_path: &Path, common: &Common) -> Result<(), Failure> {
     Ok(())
 }
 
-fn analyze(dir: &Path, from: f64, bin: f64, fano_window: f64, pairs: usize) -> Result<(), Failure> {
+/// The analyses that need more than the spikes: the branching ratio (connectivity) and the RDM
+/// (response windows).
+struct Extra {
+    model: Option<PathBuf>,
+    branching_window: f64,
+    rsa_window: Option<f64>,
+    rsa_quantiles: (f64, f64),
+}
+
+/// The network-level branching ratio (NALSM): the spikes of every fully recorded population
+/// that is not a spike source, with postsynaptic partners among those neurons, from the model's
+/// connectivity (rebuilt with the run's seed and parameters). `Ok(None)` with a reason when the
+/// data do not allow it.
+fn branching(
+    dir: &Path,
+    trains: &[(String, glia_analysis::SpikeTrains)],
+    extra: &Extra,
+) -> Result<serde_json::Value, Failure> {
+    let summary: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(dir.join("summary.json"))
+            .map_err(|e| Failure::Input(format!("{}: {e}", dir.join("summary.json").display())))?,
+    )
+    .map_err(|e| Failure::Input(format!("summary.json: {e}")))?;
+    let skip = |why: String| Ok(serde_json::json!({ "value": null, "reason": why }));
+    let path = match &extra.model {
+        Some(p) => p.clone(),
+        None => match summary["model"].as_str().map(PathBuf::from) {
+            Some(p) if p.exists() => p,
+            _ => {
+                return skip(
+                    "no connectivity: the model file named in summary.json is not found (give --model)"
+                        .into(),
+                );
+            }
+        },
+    };
+    let ov = Overrides {
+        parameters: summary["parameters"]
+            .as_object()
+            .map(|m| {
+                m.iter()
+                    .filter_map(|(k, v)| Some((k.clone(), v.as_f64()?)))
+                    .collect()
+            })
+            .unwrap_or_default(),
+        seed: summary["simulation"]["seed"].as_u64(),
+        duration: summary["simulation"]["simulated_ms"].as_f64(),
+        threads: Some(1),
+    };
+    let model = glia_spec::load(&path, &ov)?;
+    let net = glia_sim::build::build(&model)?;
+    // the liquid: fully recorded populations that are not spike sources
+    let mut offset = vec![None; net.pops.len()];
+    let (mut times, mut ids, mut names) = (Vec::new(), Vec::new(), Vec::new());
+    let mut n = 0usize;
+    let (mut t0, mut t1) = (f64::NAN, f64::NAN);
+    for (name, sp) in trains {
+        let Some(k) = net.pops.iter().position(|p| &p.name == name) else {
+            continue;
+        };
+        let p = &net.pops[k];
+        if sp.n != p.size || matches!(p.model_name.as_str(), "poisson" | "spike_generator") {
+            continue;
+        }
+        offset[k] = Some(n as u32);
+        for (i, tr) in sp.trains.iter().enumerate() {
+            times.extend_from_slice(tr);
+            ids.extend(std::iter::repeat_n((n + i) as u32, tr.len()));
+        }
+        (t0, t1) = (sp.t_start, sp.t_stop);
+        n += p.size;
+        names.push(name.clone());
+    }
+    if n == 0 {
+        return skip("no fully recorded population of neurons (spike sources excluded)".into());
+    }
+    let mut adj: Vec<Vec<u32>> = vec![Vec::new(); n];
+    for pr in &net.projs {
+        if let (Some(a), Some(b)) = (offset[pr.source], offset[pr.target]) {
+            for e in pr.csr.edges() {
+                adj[(a + e.source) as usize].push(b + e.target);
+            }
+        }
+    }
+    for a in &mut adj {
+        a.sort_unstable();
+        a.dedup();
+    }
+    let sp = glia_analysis::SpikeTrains::new(n, t0, t1, &times, &ids);
+    let value = sp.branching_ratio(
+        |i| &adj[i],
+        extra.branching_window,
+        t0,
+        t1 - extra.branching_window,
+    );
+    Ok(serde_json::json!({
+        "value": value,
+        "window_ms": extra.branching_window,
+        "populations": names,
+        "spikes_from_ms": t0,
+        "spikes_to_ms": t1 - extra.branching_window,
+    }))
+}
+
+fn analyze(
+    dir: &Path,
+    from: f64,
+    bin: f64,
+    fano_window: f64,
+    pairs: usize,
+    extra: &Extra,
+) -> Result<(), Failure> {
+    let (lo, hi) = extra.rsa_quantiles;
+    if !(0.0..=1.0).contains(&lo) || !(0.0..=1.0).contains(&hi) || lo > hi {
+        return Err(Failure::Input(format!(
+            "--rsa-quantiles: need 0 ≤ LOWER ≤ UPPER ≤ 1, got {lo} {hi}"
+        )));
+    }
+    for (name, v) in [
+        ("--branching-window", Some(extra.branching_window)),
+        ("--rsa-window", extra.rsa_window),
+    ] {
+        if let Some(v) = v.filter(|v| !(*v > 0.0 && v.is_finite())) {
+            return Err(Failure::Input(format!("{name}: must be > 0 ms, got {v}")));
+        }
+    }
     for (name, v) in [("--bin", bin), ("--fano-window", fano_window)] {
         if !(v > 0.0 && v.is_finite()) {
             return Err(Failure::Input(format!("{name}: must be > 0, got {v}")));
@@ -347,7 +619,43 @@ fn analyze(dir: &Path, from: f64, bin: f64, fano_window: f64, pairs: usize) -> R
             serde_json::to_value(r).expect("report serialises"),
         );
     }
-    let doc = serde_json::json!({ "options": opts, "populations": pops });
+    let mut rsa = serde_json::Map::new();
+    if let Some(w) = extra.rsa_window {
+        for (name, sp) in &trains {
+            let r = glia_analysis::rsa::window_responses(sp, w);
+            let k = r.len();
+            if k < 2 {
+                rsa.insert(name.clone(), serde_json::json!({ "rdm": null, "reason": format!("fewer than two complete {w} ms windows") }));
+                continue;
+            }
+            let d = glia_analysis::rsa::rdm(&r, glia_analysis::rsa::Metric::Correlation);
+            let g = glia_analysis::rsa::geo_topological(&d, k, lo, hi);
+            let rows = |m: &[f64]| m.chunks(k).map(<[f64]>::to_vec).collect::<Vec<_>>();
+            rsa.insert(
+                name.clone(),
+                serde_json::json!({
+                    "window_ms": w,
+                    "conditions": k,
+                    "metric": "correlation",
+                    "rdm": rows(&d),
+                    "quantiles": [lo, hi],
+                    "geo_topological": rows(&g),
+                }),
+            );
+        }
+    }
+    let br = branching(dir, &trains, extra)?;
+    if let Some(v) = br["value"].as_f64() {
+        println!(
+            "branching ratio {v:.3} (window {} ms)",
+            extra.branching_window
+        );
+    }
+    let mut doc =
+        serde_json::json!({ "options": opts, "populations": pops, "branching_ratio": br });
+    if extra.rsa_window.is_some() {
+        doc["rsa"] = serde_json::Value::Object(rsa);
+    }
     let path = dir.join("analysis.json");
     glia_io::write_json_atomic(&path, &doc)?;
     println!("wrote {}", path.display());
@@ -461,7 +769,24 @@ fn main() -> ExitCode {
             bin,
             fano_window,
             pairs,
-        } => analyze(out_dir, *from, *bin, *fano_window, *pairs),
+            model,
+            branching_window,
+            rsa_window,
+            rsa_quantiles,
+        } => analyze(
+            out_dir,
+            *from,
+            *bin,
+            *fano_window,
+            *pairs,
+            &Extra {
+                model: model.clone(),
+                branching_window: *branching_window,
+                rsa_window: *rsa_window,
+                rsa_quantiles: (rsa_quantiles[0], rsa_quantiles[1]),
+            },
+        ),
+        Command::Nir { command } => nir(command),
         Command::Bench {
             network,
             json,

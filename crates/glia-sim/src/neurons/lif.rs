@@ -26,10 +26,10 @@
 //!
 //! | param | unit | default (NEST `iaf_psc_exp`) | meaning |
 //! |---|---|---|---|
-//! | `tau_m` | ms | 10 | membrane time constant (> 0) |
+//! | `tau_m` | ms | 10 | membrane time constant (> 0; `inf`: no leak, a perfect integrator) |
 //! | `C_m` | pF | 250 | membrane capacitance (> 0) |
 //! | `E_L` | mV | −70 | resting potential |
-//! | `V_th` | mV | −55 | threshold (> `V_reset`) |
+//! | `V_th` | mV | −55 | threshold (> `V_reset`; `inf`: never fires) |
 //! | `V_reset` | mV | `E_L` | reset potential |
 //! | `t_ref` | ms | 2 | refractory period (≥ 0, rounded to whole steps) |
 //! | `I_e` | pA | 0 | constant bias current |
@@ -104,14 +104,22 @@ impl LifParams {
     pub fn check(&mut self, path: &str) -> Result<(), ModelError> {
         self.V_reset = self.v_reset_given.unwrap_or(self.E_L);
         let bad = |f: &str, m: String| Err(ModelError::invalid(format!("{path}.{f}"), m));
-        for (name, v) in [("tau_m", self.tau_m), ("C_m", self.C_m)] {
-            if !(v > 0.0 && v.is_finite()) {
-                return bad(name, format!("must be > 0, got {v}"));
-            }
+        // tau_m = inf (no leak: NIR's IF and I) and V_th = inf (never fires: NIR's LI, CubaLI, I)
+        // are allowed.
+        if self.tau_m.is_nan() || self.tau_m <= 0.0 {
+            return bad("tau_m", format!("must be > 0, got {}", self.tau_m));
+        }
+        if !(self.C_m > 0.0 && self.C_m.is_finite()) {
+            return bad("C_m", format!("must be > 0, got {}", self.C_m));
+        }
+        if !(self.V_th.is_finite() || self.V_th == f64::INFINITY) {
+            return bad(
+                "V_th",
+                format!("must be finite (or inf: never fires), got {}", self.V_th),
+            );
         }
         for (name, v) in [
             ("E_L", self.E_L),
-            ("V_th", self.V_th),
             ("V_reset", self.V_reset),
             ("I_e", self.I_e),
         ] {
@@ -231,7 +239,12 @@ impl Lif {
         Self {
             kernels: Ports::new(ports, h),
             all_exp,
-            p20: p.tau_m / p.C_m * (1.0 - p22),
+            // τ_m/C_m·(1 − e^{−h/τ_m}); its limit h/C_m without leak (τ_m = ∞)
+            p20: if p.tau_m.is_infinite() {
+                h / p.C_m
+            } else {
+                p.tau_m / p.C_m * (1.0 - p22)
+            },
             g_l: p.C_m / p.tau_m,
             h_over_c: h / p.C_m,
             ref_steps: (p.t_ref / h).round() as u32,
