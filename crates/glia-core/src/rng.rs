@@ -130,6 +130,10 @@ pub enum Purpose {
     Parameter = 7,
     /// Gaussian noise currents.
     NoiseCurrent = 8,
+    /// Reservoir input weights `W_in` (glia-reservoir).
+    ReservoirInput = 20,
+    /// Generated task data (glia-reservoir: input sequences, targets).
+    ReservoirTask = 21,
     /// Free for tests and user code.
     Other = 255,
 }
