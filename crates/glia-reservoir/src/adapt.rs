@@ -159,6 +159,7 @@ impl EiAdapt {
             let t = net.projs[k].target;
             let (r, rho) = (&self.state[t], &self.rho[t]);
             let csr = &mut net.projs[k].csr;
+            per_synapse(csr);
             let targets = std::mem::take(&mut csr.targets);
             let w = per_synapse(csr);
             for (wq, &tq) in w.iter_mut().zip(&targets) {
