@@ -341,6 +341,19 @@ fn run_experiment(model_path: &Path, out: Option<PathBuf>, common: &Common) -> R
 }
 
 fn validate(model_path: &Path, common: &Common) -> Result<(), Failure> {
+    if std::fs::read_to_string(model_path)
+        .is_ok_and(|t| glia_reservoir::experiment::is_experiment(&t))
+    {
+        let esn = glia_reservoir::experiment::validate_file(model_path, &overrides(common))?;
+        println!(
+            "{}: valid reservoir experiment — {} populations, {} synapses, {} features",
+            model_path.display(),
+            esn.net.pops.len(),
+            esn.net.synapses(),
+            esn.n_features()
+        );
+        return Ok(());
+    }
     let model = glia_spec::load(model_path, &overrides(common))?;
     let net = glia_sim::build::build(&model)?;
     println!(

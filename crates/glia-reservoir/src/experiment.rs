@@ -196,6 +196,22 @@ fn read_series(path: &Path, field: &str) -> Result<Vec<f64>> {
 
 /// Run an experiment given as TOML text; relative paths are resolved against `base`.
 pub fn run_text(text: &str, base: &Path, overrides: &glia_spec::Overrides) -> Result<Outcome> {
+    run_inner(text, base, overrides, false)
+}
+
+/// Check an experiment without running it: the model, the network build, the reservoir,
+/// task and readout fields and any files (everything [`run_text`] checks before its first
+/// step). Returns the reservoir as [`run_text`] would start it.
+pub fn validate_text(text: &str, base: &Path, overrides: &glia_spec::Overrides) -> Result<Esn> {
+    run_inner(text, base, overrides, true).map(|o| o.esn)
+}
+
+fn run_inner(
+    text: &str,
+    base: &Path,
+    overrides: &glia_spec::Overrides,
+    dry: bool,
+) -> Result<Outcome> {
     let mut table: toml::Table = toml::from_str(text).map_err(|e| ReservoirError::Io {
         path: "<experiment>".into(),
         message: format!("TOML syntax error: {}", e.to_string().trim_end()),
@@ -450,6 +466,21 @@ pub fn run_text(text: &str, base: &Path, overrides: &glia_spec::Overrides) -> Re
     }
     let mut esn = Esn::new(net, links, features, dim)?;
     let nf = esn.n_features();
+    if readout.kind != "ridge" {
+        return Err(ReservoirError::invalid(
+            "readout.kind",
+            format!(
+                "unknown {:?}: experiments support \"ridge\" (logistic and RLS are library APIs)",
+                readout.kind
+            ),
+        ));
+    }
+    if dry {
+        return Ok(Outcome {
+            metrics: Value::Null,
+            esn,
+        });
+    }
 
     // Adaptation phase.
     let mut info = serde_json::Map::new();
@@ -483,15 +514,6 @@ pub fn run_text(text: &str, base: &Path, overrides: &glia_spec::Overrides) -> Re
     };
     let (ytr, yte) = (tgt(&tr), tgt(&te));
     let t1 = Instant::now();
-    if readout.kind != "ridge" {
-        return Err(ReservoirError::invalid(
-            "readout.kind",
-            format!(
-                "unknown {:?}: experiments support \"ridge\" (logistic and RLS are library APIs)",
-                readout.kind
-            ),
-        ));
-    }
     let alpha = match (&readout.alphas, readout.alpha) {
         (Some(grid), _) => {
             let cv = ridge_cv(rows(&tr), ytr.as_ref(), grid, readout.folds)?;
@@ -557,6 +579,16 @@ pub fn run_text(text: &str, base: &Path, overrides: &glia_spec::Overrides) -> Re
 /// The last row of a feature matrix.
 fn x_last(m: &Mat<f64>) -> Vec<f64> {
     (0..m.ncols()).map(|j| m[(m.nrows() - 1, j)]).collect()
+}
+
+/// Read and check an experiment file without running it (see [`validate_text`]).
+pub fn validate_file(path: &Path, overrides: &glia_spec::Overrides) -> Result<Esn> {
+    let text = std::fs::read_to_string(path).map_err(|e| ReservoirError::Io {
+        path: path.display().to_string(),
+        message: e.to_string(),
+    })?;
+    let base = path.parent().map(Path::to_path_buf).unwrap_or_default();
+    validate_text(&text, &base, overrides)
 }
 
 /// Read and run an experiment file.

@@ -69,7 +69,7 @@ impl MackeyGlass {
     /// is the mean of the two neighbouring grid values (linear interpolation, second-order
     /// accurate in the delayed argument); with `h = 0.1`
     /// the series agrees with `h = 0.01` to 1.4e-4 over the first 200 time units, after which
-    /// chaos amplifies any difference).
+    /// chaos amplifies any difference.
     pub fn generate(&self, n: usize) -> Result<Vec<f64>> {
         let lag = self.tau / self.h;
         let every = self.sample / self.h;
