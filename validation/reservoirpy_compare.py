@@ -154,7 +154,6 @@ def main():
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--seed", type=int, default=42)
     args = ap.parse_args()
-    rpy.verbosity(0)
     n = args.units
     rows = []
     for name, (kind, lr, sr, isc, alpha, washout, train, test) in TASKS.items():

@@ -249,15 +249,19 @@ impl Esn {
     /// Run over `u` (`T × dim`, row-major) and return the `T × F` feature matrix.
     pub fn run(&mut self, u: &[f64]) -> Mat<f64> {
         let t = u.len() / self.dim;
-        let mut out = Mat::<f64>::zeros(t, self.nfeat);
+        // Collected one contiguous column per step (F × T; faer matrices are column-major),
+        // then transposed once: writing a row of a T × F matrix each step would touch F
+        // pages per step.
+        let mut cols = Mat::<f64>::zeros(self.nfeat, t);
         let mut x = vec![0.0; self.nfeat];
         for s in 0..t {
             self.step(&u[s * self.dim..(s + 1) * self.dim], &mut x);
-            for (j, &v) in x.iter().enumerate() {
-                out[(s, j)] = v;
-            }
+            cols.col_mut(s)
+                .iter_mut()
+                .zip(&x)
+                .for_each(|(o, &v)| *o = v);
         }
-        out
+        cols.transpose().to_owned()
     }
 }
 
