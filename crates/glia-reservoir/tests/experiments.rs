@@ -26,8 +26,8 @@ fn err(text: &str, dir: &Path) -> String {
 }
 
 /// examples/esn_memory_capacity.toml: 100 tanh units, MC over delays 1..100 must lie in
-/// (20, 100] (a nonlinear reservoir with input scaling 0.1 keeps most of the linear memory;
-/// measured 40.6 at the time of writing) and the per-delay r² decrease from ~1 at k = 1.
+/// (15, 100] (measured 22.9 at the time of writing: a nonlinear reservoir keeps part of the
+/// linear bound N), r² ≈ 1 at delay 1 (> 0.95) and < 0.1 at delay 100.
 #[test]
 fn memory_capacity_example_runs() {
     let o = run_text(
@@ -38,7 +38,7 @@ fn memory_capacity_example_runs() {
     .unwrap();
     let mc = o.metrics["metrics"]["memory_capacity"].as_f64().unwrap();
     let per = o.metrics["metrics"]["mc_per_delay"].as_array().unwrap();
-    assert!(mc > 20.0 && mc <= 100.0, "MC = {mc}");
+    assert!(mc > 15.0 && mc <= 100.0, "MC = {mc}");
     assert!(per[0].as_f64().unwrap() > 0.95);
     assert!(per[99].as_f64().unwrap() < 0.1);
 }
