@@ -13,7 +13,8 @@
 //! Prints one table per task and the improvement of the best adaptive reservoir over the best
 //! and the median globally tuned one.
 //!
-//! `cargo run --release -p glia-reservoir --example ei_adaptive [N] [g]`
+//! `cargo run --release -p glia-reservoir --example ei_adaptive [N] [g] [input_scaling] [leak] [δ]`
+//! [ρ] (defaults 500, 0.5, 0.5, 0.5, 0.005, 0.2). Adaptation runs 6000 steps before the washout.
 
 use faer::Mat;
 use glia_reservoir::adapt::{EiAdapt, Targets};
@@ -22,7 +23,7 @@ use glia_reservoir::metrics::{nrmse, r2};
 use glia_reservoir::readout::Ridge;
 use glia_reservoir::tasks::{MackeyGlass, uniform};
 
-fn model(n: usize, g: f64, theta: f64) -> glia_spec::Model {
+fn model(n: usize, g: f64, theta: f64, leak: f64) -> glia_spec::Model {
     let (ne, ni) = (n * 4 / 5, n / 5);
     let text = format!(
         r#"
@@ -35,12 +36,12 @@ threads = 1
 name = "E"
 size = {ne}
 model = "rate"
-params = {{ activation = "sigmoid", dale = "excitatory", bias = {b} }}
+params = {{ activation = "sigmoid", dale = "excitatory", bias = {b}, leak = {leak} }}
 [[populations]]
 name = "I"
 size = {ni}
 model = "rate"
-params = {{ activation = "sigmoid", dale = "inhibitory", bias = {b} }}
+params = {{ activation = "sigmoid", dale = "inhibitory", bias = {b}, leak = {leak} }}
 [[projections]]
 source = "E"
 target = "E"
@@ -79,10 +80,18 @@ enum Mode {
 }
 
 /// Memory capacity (delays 1..=kmax) and Mackey–Glass one-step NRMSE of one reservoir.
-fn evaluate(n: usize, g: f64, beta: f64, mode: &Mode, input_scaling: f64) -> (f64, f64) {
+fn evaluate(
+    n: usize,
+    g: f64,
+    beta: f64,
+    mode: &Mode,
+    input_scaling: f64,
+    leak: f64,
+    delta: f64,
+) -> (f64, f64) {
     let mut out = [0.0; 2];
     for (task, o) in out.iter_mut().enumerate() {
-        let mut net = glia_sim::build::build(&model(n, g, 0.0)).unwrap();
+        let mut net = glia_sim::build::build(&model(n, g, 0.0, leak)).unwrap();
         set_ei_balance(&mut net, &[0, 1], beta).unwrap();
         let links = (0..2)
             .map(|p| InputLink {
@@ -100,7 +109,7 @@ fn evaluate(n: usize, g: f64, beta: f64, mode: &Mode, input_scaling: f64) -> (f6
             })
             .collect();
         let mut esn = Esn::new(net, links, vec![(0, 0), (1, 0)], 1).unwrap();
-        let (adapt, wash, train, test) = (3000, 200, 3000, 2000);
+        let (adapt, wash, train, test) = (6000, 200, 3000, 2000);
         let total = adapt + train + test + 1;
         let u: Vec<f64> = if task == 0 {
             uniform(9, 0, total, -1.0, 1.0)
@@ -116,7 +125,7 @@ fn evaluate(n: usize, g: f64, beta: f64, mode: &Mode, input_scaling: f64) -> (f6
                 }
             }
             Mode::Adapt(targets) => {
-                let mut ad = EiAdapt::new(&esn.net, &[0, 1], 1e-3, targets, 13).unwrap();
+                let mut ad = EiAdapt::new(&esn.net, &[0, 1], delta, targets, 13).unwrap();
                 for t in 0..adapt {
                     esn.step(&u[t..t + 1], &mut x);
                     ad.update(&mut esn.net);
@@ -155,20 +164,43 @@ fn main() {
     let n: usize = args.get(1).and_then(|a| a.parse().ok()).unwrap_or(500);
     let g: f64 = args.get(2).and_then(|a| a.parse().ok()).unwrap_or(0.5);
     let isc: f64 = args.get(3).and_then(|a| a.parse().ok()).unwrap_or(0.5);
+    let leak: f64 = args.get(4).and_then(|a| a.parse().ok()).unwrap_or(0.5);
+    let delta: f64 = args.get(5).and_then(|a| a.parse().ok()).unwrap_or(0.005);
+    // Target mean activity; heterogeneous targets are Beta(10 ρ, 10 (1 − ρ)) (same mean).
+    let rho: f64 = args.get(6).and_then(|a| a.parse().ok()).unwrap_or(0.2);
+    let (ba, bb) = (10.0 * rho, 10.0 * (1.0 - rho));
     let betas = [0.6, 0.8, 0.9, 1.0, 1.1, 1.25, 1.5, 2.0];
     println!(
-        "N = {n}, g = {g}, input scaling {isc}; MC (delays 1..100) and Mackey-Glass one-step NRMSE"
+        "N = {n}, g = {g}, input scaling {isc}, leak {leak}, δ = {delta}; MC (delays 1..100) \
+         and Mackey-Glass one-step NRMSE"
     );
     println!(
-        "| β | global MC | global MG NRMSE | adaptive ρ=0.2 MC | MG | adaptive Beta(2,8) MC | MG |"
+        "| β | global MC | global MG NRMSE | adaptive ρ={rho} MC | MG | adaptive Beta({ba},{bb}) \
+         MC | MG |"
     );
     println!("|---|---|---|---|---|---|---|");
     let (mut gm, mut ge, mut am, mut ae, mut hm, mut he) =
         (vec![], vec![], vec![], vec![], vec![], vec![]);
     for &b in &betas {
-        let (m0, e0) = evaluate(n, g, b, &Mode::Global, isc);
-        let (m1, e1) = evaluate(n, g, b, &Mode::Adapt(Targets::Homogeneous(0.2)), isc);
-        let (m2, e2) = evaluate(n, g, b, &Mode::Adapt(Targets::Beta { a: 2.0, b: 8.0 }), isc);
+        let (m0, e0) = evaluate(n, g, b, &Mode::Global, isc, leak, delta);
+        let (m1, e1) = evaluate(
+            n,
+            g,
+            b,
+            &Mode::Adapt(Targets::Homogeneous(rho)),
+            isc,
+            leak,
+            delta,
+        );
+        let (m2, e2) = evaluate(
+            n,
+            g,
+            b,
+            &Mode::Adapt(Targets::Beta { a: ba, b: bb }),
+            isc,
+            leak,
+            delta,
+        );
         println!("| {b} | {m0:.2} | {e0:.4} | {m1:.2} | {e1:.4} | {m2:.2} | {e2:.4} |");
         gm.push(m0);
         ge.push(e0);
