@@ -25,7 +25,7 @@ pub struct PopInfo {
     pub ports: Vec<PortSpec>,
     /// State variable names.
     pub variables: Vec<String>,
-    /// Its blocks in [`Network::blocks`].
+    /// Its blocks (indices into the network's list of blocks).
     pub blocks: Range<usize>,
     /// Ring-buffer slots (largest incoming delay + 1).
     pub slots: usize,
