@@ -131,9 +131,9 @@ pub enum Purpose {
     /// Gaussian noise currents.
     NoiseCurrent = 8,
     /// Reservoir input weights `W_in` (glia-reservoir).
-    ReservoirInput = 20,
+    ReservoirInput = 22,
     /// Generated task data (glia-reservoir: input sequences, targets).
-    ReservoirTask = 21,
+    ReservoirTask = 23,
     /// Free for tests and user code.
     Other = 255,
 }

@@ -26,7 +26,7 @@ fn err(text: &str, dir: &Path) -> String {
 }
 
 /// examples/esn_memory_capacity.toml: 100 tanh units, MC over delays 1..100 must lie in
-/// (15, 100] (measured 22.9 at the time of writing: a nonlinear reservoir keeps part of the
+/// (15, 100] (measured 22.1 at the time of writing: a nonlinear reservoir keeps part of the
 /// linear bound N), r² ≈ 1 at delay 1 (> 0.95) and < 0.1 at delay 100.
 #[test]
 fn memory_capacity_example_runs() {
