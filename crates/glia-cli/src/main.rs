@@ -305,6 +305,12 @@ impl From<glia_plot::PlotError> for Failure {
     }
 }
 
+impl From<glia_reservoir::ReservoirError> for Failure {
+    fn from(e: glia_reservoir::ReservoirError) -> Self {
+        Failure::Input(e.to_string())
+    }
+}
+
 impl From<glia_io::IoError> for Failure {
     fn from(e: glia_io::IoError) -> Self {
         Failure::Input(e.to_string())
@@ -338,6 +344,11 @@ fn run(
     plot_after: bool,
     common: &Common,
 ) -> Result<(), Failure> {
+    if std::fs::read_to_string(model_path)
+        .is_ok_and(|t| glia_reservoir::experiment::is_experiment(&t))
+    {
+        return run_experiment(model_path, out, common);
+    }
     let model = glia_spec::load(model_path, &overrides(common))?;
     let out = out.unwrap_or_else(|| {
         PathBuf::from("out").join(
@@ -437,7 +448,61 @@ fn plot(dir: &Path, format: PlotFormat, from: f64, to: Option<f64>) -> Result<()
     Ok(())
 }
 
+/// A reservoir experiment (a model file with `[reservoir]`, `[task]`, `[readout]`): run the
+/// task, write metrics.json and the monitors' outputs.
+fn run_experiment(model_path: &Path, out: Option<PathBuf>, common: &Common) -> Result<(), Failure> {
+    let out = out.unwrap_or_else(|| {
+        PathBuf::from("out").join(
+            model_path
+                .file_stem()
+                .map(|s| s.to_string_lossy().into_owned())
+                .unwrap_or_else(|| "run".into()),
+        )
+    });
+    eprintln!("glia: {} — reservoir experiment", model_path.display());
+    let o = glia_reservoir::experiment::run_file(model_path, &overrides(common))?;
+    let timing = &o.metrics["timing_s"];
+    let run_s = timing["reservoir_run"].as_f64().unwrap_or(0.0);
+    let info = RunInfo {
+        model_path: &model_path.to_string_lossy(),
+        run: glia_sim::RunStats {
+            steps: o.esn.net.step,
+            wall_s: run_s,
+            events: o.esn.net.events,
+            complete: true,
+        },
+        parameters: &std::collections::BTreeMap::new(),
+    };
+    let mut files = write_outputs(&o.esn.net, &out, &info)?;
+    files.push(glia_reservoir::experiment::write_metrics(&out, &o.metrics)?);
+    eprintln!(
+        "task {}: {} (reservoir {:.3} s, readout {:.3} s)",
+        o.metrics["task"].as_str().unwrap_or("?"),
+        o.metrics["metrics"],
+        run_s,
+        timing["readout_fit"].as_f64().unwrap_or(0.0)
+    );
+    println!("outputs in {}:", out.display());
+    for f in files {
+        println!("  {}", f.display());
+    }
+    Ok(())
+}
+
 fn validate(model_path: &Path, common: &Common) -> Result<(), Failure> {
+    if std::fs::read_to_string(model_path)
+        .is_ok_and(|t| glia_reservoir::experiment::is_experiment(&t))
+    {
+        let esn = glia_reservoir::experiment::validate_file(model_path, &overrides(common))?;
+        println!(
+            "{}: valid reservoir experiment — {} populations, {} synapses, {} features",
+            model_path.display(),
+            esn.net.pops.len(),
+            esn.net.synapses(),
+            esn.n_features()
+        );
+        return Ok(());
+    }
     let model = glia_spec::load(model_path, &overrides(common))?;
     let net = glia_sim::build::build(&model)?;
     println!(

@@ -137,6 +137,10 @@ pub enum Purpose {
     Layout = 20,
     /// Random reward delays of `kind = "reward"` modulators.
     Modulator = 21,
+    /// Reservoir input weights `W_in` (glia-reservoir).
+    ReservoirInput = 22,
+    /// Generated task data (glia-reservoir: input sequences, targets).
+    ReservoirTask = 23,
     /// Free for tests and user code.
     Other = 255,
 }

@@ -43,7 +43,7 @@ pub mod spectral;
 pub mod stp;
 
 pub use csr::{Csr, Delays, Weights};
-pub use network::{Network, Progress, RunStats};
+pub use network::{Network, PopInfo, Progress, Proj, RunStats};
 
 /// Neurons per block: the unit of parallel work and of state storage.
 pub const BLOCK: usize = 1024;

@@ -26,7 +26,7 @@ pub struct PopInfo {
     pub ports: Vec<PortSpec>,
     /// State variable names.
     pub variables: Vec<String>,
-    /// Its blocks in [`Network::blocks`].
+    /// Its blocks (indices into the network's list of blocks).
     pub blocks: Range<usize>,
     /// Ring-buffer slots (largest incoming delay + 1).
     pub slots: usize,
@@ -337,6 +337,54 @@ impl Network {
         }
     }
 
+    /// Advance one step, as [`Network::run`] does, without its timing and progress
+    /// bookkeeping: the per-step driver of reservoir experiments (feed an input with
+    /// [`Network::add_input`], step, read the state with [`Network::read_state`]).
+    pub fn step(&mut self) {
+        match self.pool.take() {
+            Some(p) => {
+                p.install(|| self.step_once());
+                self.pool = Some(p);
+            }
+            None => self.step_once(),
+        }
+    }
+
+    /// Add `values` (one per neuron of population `pop`) to the input of `port` that the next
+    /// step consumes, as if a synapse had delivered them: a current into `exp`/`alpha` ports
+    /// of spiking models, a term of the sum `z` of rate units (`delta` ports). Used for
+    /// time-series inputs `W_in u(t)`; adds nothing beyond what was asked (it is not
+    /// repeated in later steps).
+    ///
+    /// # Panics
+    /// If `pop` or `port` is out of range or `values.len()` differs from the population size
+    /// (caller bugs, not user input).
+    pub fn add_input(&mut self, pop: usize, port: usize, values: &[f32]) {
+        let p = &self.pops[pop];
+        assert_eq!(values.len(), p.size, "add_input: one value per neuron");
+        let np = p.ports.len();
+        assert!(port < np, "add_input: port {port} out of range");
+        let slot = (self.step % p.slots as u64) as usize;
+        let off = (slot * np + port) * p.padded;
+        for (r, &v) in self.rings[pop][off..off + p.size].iter_mut().zip(values) {
+            *r += v;
+        }
+    }
+
+    /// Copy the current values of state variable number `var` (index into
+    /// `pops[pop].variables`) of every neuron of `pop` into `out` (without the variable's
+    /// display offset, which is zero for rate units' `x`). No allocation.
+    ///
+    /// # Panics
+    /// If `out.len()` differs from the population size.
+    pub fn read_state(&self, pop: usize, var: usize, out: &mut [f32]) {
+        let p = &self.pops[pop];
+        assert_eq!(out.len(), p.size, "read_state: one value per neuron");
+        for b in &self.blocks[p.blocks.clone()] {
+            out[b.start..b.start + b.len].copy_from_slice(&p.model.var(&b.state, var)[..b.len]);
+        }
+    }
+
     /// Advance one step (inside the network's thread pool when threads > 1).
     fn step_once(&mut self) {
         let s = self.step;
@@ -442,10 +490,24 @@ impl Network {
                     if xj == 0.0 {
                         continue;
                     }
-                    for q in a..e {
-                        let d = u64::from(csr.delays.at(q));
-                        let off = (((s + d) % slots) as usize * np + proj.port) * padded;
-                        ring[off + csr.targets[q] as usize] += xj * csr.weights.at(q);
+                    let targets = &csr.targets[a..e];
+                    match (&csr.delays, &csr.weights) {
+                        // One delay: the whole row lands in one ring row (the common ESN case).
+                        (Delays::Const(d), Weights::PerSynapse(ws)) => {
+                            let off =
+                                (((s + u64::from(*d)) % slots) as usize * np + proj.port) * padded;
+                            let row = &mut ring[off..off + padded];
+                            for (&t, &w) in targets.iter().zip(&ws[a..e]) {
+                                row[t as usize] += xj * w;
+                            }
+                        }
+                        _ => {
+                            for q in a..e {
+                                let d = u64::from(csr.delays.at(q));
+                                let off = (((s + d) % slots) as usize * np + proj.port) * padded;
+                                ring[off + csr.targets[q] as usize] += xj * csr.weights.at(q);
+                            }
+                        }
                     }
                 }
             }

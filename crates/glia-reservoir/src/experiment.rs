@@ -1,0 +1,616 @@
+//! Reservoir experiments declared in TOML: a glia model file plus the tables `[reservoir]`,
+//! `[task]` and `[readout]` (see `docs/reservoir.md`). [`run_text`] builds the network, drives
+//! it with the task's input, fits the readout and returns the metrics.
+
+use crate::adapt::{EiAdapt, Targets};
+use crate::error::{ReservoirError, Result};
+use crate::esn::{Esn, InputDist, InputLink, dense_projection, draw_input_weights, read_matrix};
+use crate::metrics::{nrmse, r2, valid_steps};
+use crate::readout::{Ridge, ridge_cv};
+use crate::tasks::{MackeyGlass, narma10, uniform};
+use faer::Mat;
+use serde::Deserialize;
+use serde_json::{Value, json};
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+/// One name or several.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(untagged)]
+enum Names {
+    One(String),
+    Many(Vec<String>),
+}
+
+impl Names {
+    fn list(&self) -> Vec<String> {
+        match self {
+            Names::One(s) => vec![s.clone()],
+            Names::Many(v) => v.clone(),
+        }
+    }
+}
+
+/// `[reservoir]`.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ReservoirSpec {
+    /// Populations that receive the input.
+    input: Names,
+    /// Populations whose state is read out (default: the input populations).
+    features: Option<Names>,
+    /// Port of the input populations (default: the first).
+    port: Option<String>,
+    #[serde(default = "one")]
+    input_scaling: f64,
+    #[serde(default = "one")]
+    input_connectivity: f64,
+    /// `"uniform"` or `"bernoulli"`.
+    #[serde(default = "uniform_name")]
+    input_weights: String,
+    /// `.npy` of input weights, `N × dim` (N: neurons of the input populations together).
+    input_file: Option<String>,
+    /// A dense recurrent matrix from a file.
+    recurrent: Option<RecurrentSpec>,
+    /// Ratio of total inhibitory to total excitatory weight.
+    ei_balance: Option<f64>,
+    /// Self-adapting E/I balance.
+    adapt: Option<AdaptSpec>,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RecurrentSpec {
+    population: String,
+    file: String,
+    port: Option<String>,
+    spectral_radius: Option<f64>,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AdaptSpec {
+    delta: f64,
+    /// A number (homogeneous) or `{ beta = [a, b] }`.
+    target: TargetSpec,
+    steps: usize,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(untagged)]
+enum TargetSpec {
+    Same(f64),
+    Beta { beta: [f64; 2] },
+}
+
+/// `[task]`.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TaskSpec {
+    kind: String,
+    /// Samples at the start of the training segment that are run but not fitted.
+    #[serde(default)]
+    washout: usize,
+    /// Training samples (the washout included).
+    train: usize,
+    /// Test samples.
+    test: usize,
+    /// Memory capacity: largest delay `k`.
+    max_delay: Option<usize>,
+    /// The input series (memory capacity, NARMA) or the Mackey–Glass series, `.npy`.
+    input_file: Option<String>,
+    /// Mackey–Glass: free-running steps after the test segment (0: none).
+    #[serde(default)]
+    horizon: usize,
+    /// Mackey–Glass: valid-time threshold on |y − ŷ| / std(y).
+    #[serde(default = "point_four")]
+    threshold: f64,
+    /// Mackey–Glass: samples discarded from the start of the generated series.
+    #[serde(default)]
+    transient: usize,
+    seed: Option<u64>,
+}
+
+/// `[readout]`.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ReadoutSpec {
+    #[serde(default = "ridge_name")]
+    kind: String,
+    alpha: Option<f64>,
+    alphas: Option<Vec<f64>>,
+    #[serde(default = "five")]
+    folds: usize,
+}
+
+fn one() -> f64 {
+    1.0
+}
+fn point_four() -> f64 {
+    0.4
+}
+fn five() -> usize {
+    5
+}
+fn uniform_name() -> String {
+    "uniform".into()
+}
+fn ridge_name() -> String {
+    "ridge".into()
+}
+
+fn section<T: serde::de::DeserializeOwned>(
+    table: &mut toml::Table,
+    name: &str,
+) -> Result<Option<T>> {
+    let Some(v) = table.remove(name) else {
+        return Ok(None);
+    };
+    serde_path_to_error::deserialize(v).map(Some).map_err(|e| {
+        let path = e.path().to_string();
+        let path = if path == "." {
+            name.to_string()
+        } else {
+            format!("{name}.{path}")
+        };
+        ReservoirError::invalid(path, e.inner().to_string())
+    })
+}
+
+/// Whether TOML text is a reservoir experiment (has a `[task]` table).
+pub fn is_experiment(text: &str) -> bool {
+    toml::from_str::<toml::Table>(text).is_ok_and(|t| t.contains_key("task"))
+}
+
+/// What [`run_text`] returns.
+pub struct Outcome {
+    /// The metrics (written to `metrics.json` by [`write_metrics`]).
+    pub metrics: Value,
+    /// The reservoir after the run (its monitors hold what they recorded).
+    pub esn: Esn,
+}
+
+fn find_pop(model: &glia_spec::Model, name: &str, field: &str) -> Result<usize> {
+    model
+        .populations
+        .iter()
+        .position(|p| p.name == name)
+        .ok_or_else(|| ReservoirError::invalid(field, format!("no population named {name:?}")))
+}
+
+fn resolve(base: &Path, f: &str) -> PathBuf {
+    let p = Path::new(f);
+    if p.is_absolute() {
+        p.to_path_buf()
+    } else {
+        base.join(p)
+    }
+}
+
+/// Read a 1-D series from `.npy`; checked finite.
+fn read_series(path: &Path, field: &str) -> Result<Vec<f64>> {
+    let (r, _, v) = read_matrix(path, field, None, Some(1))?;
+    debug_assert_eq!(r, v.len());
+    Ok(v)
+}
+
+/// Run an experiment given as TOML text; relative paths are resolved against `base`.
+pub fn run_text(text: &str, base: &Path, overrides: &glia_spec::Overrides) -> Result<Outcome> {
+    run_inner(text, base, overrides, false)
+}
+
+/// Check an experiment without running it: the model, the network build, the reservoir,
+/// task and readout fields and any files (everything [`run_text`] checks before its first
+/// step). Returns the reservoir as [`run_text`] would start it.
+pub fn validate_text(text: &str, base: &Path, overrides: &glia_spec::Overrides) -> Result<Esn> {
+    run_inner(text, base, overrides, true).map(|o| o.esn)
+}
+
+fn run_inner(
+    text: &str,
+    base: &Path,
+    overrides: &glia_spec::Overrides,
+    dry: bool,
+) -> Result<Outcome> {
+    let mut table: toml::Table = toml::from_str(text).map_err(|e| ReservoirError::Io {
+        path: "<experiment>".into(),
+        message: format!("TOML syntax error: {}", e.to_string().trim_end()),
+    })?;
+    let res: ReservoirSpec = section(&mut table, "reservoir")?
+        .ok_or_else(|| ReservoirError::invalid("reservoir", "missing [reservoir] table"))?;
+    let task: TaskSpec = section(&mut table, "task")?
+        .ok_or_else(|| ReservoirError::invalid("task", "missing [task] table"))?;
+    let readout: ReadoutSpec = section(&mut table, "readout")?.unwrap_or(ReadoutSpec {
+        kind: "ridge".into(),
+        alpha: None,
+        alphas: None,
+        folds: 5,
+    });
+    let rest = toml::to_string(&table).map_err(|e| ReservoirError::Numerical(e.to_string()))?;
+    let mut model = glia_spec::parse(&rest, base, overrides)?;
+    let seed = task.seed.unwrap_or(model.seed);
+
+    // Task checks first: they need no network.
+    if task.train <= task.washout {
+        return Err(ReservoirError::invalid(
+            "task.train",
+            format!(
+                "{} training samples are not more than task.washout = {} (the washout is \
+                 discarded from the training samples)",
+                task.train, task.washout
+            ),
+        ));
+    }
+    if task.test == 0 {
+        return Err(ReservoirError::invalid("task.test", "must be ≥ 1"));
+    }
+
+    // A dense recurrent matrix.
+    if let Some(rec) = &res.recurrent {
+        let p = find_pop(&model, &rec.population, "reservoir.recurrent.population")?;
+        let n = model.populations[p].size;
+        if let Some(r) = rec.spectral_radius
+            && !(r > 0.0 && r.is_finite())
+        {
+            return Err(ReservoirError::invalid(
+                "reservoir.recurrent.spectral_radius",
+                format!("must be > 0, got {r}"),
+            ));
+        }
+        let path = resolve(base, &rec.file);
+        let (r, c, w) = read_matrix(&path, "reservoir.recurrent.file", None, None)?;
+        if r != c || r != n {
+            return Err(ReservoirError::invalid(
+                "reservoir.recurrent.file",
+                format!(
+                    "{}: shape {r} × {c}; the recurrent matrix of population {:?} must be \
+                     square, {n} × {n}",
+                    path.display(),
+                    rec.population
+                ),
+            ));
+        }
+        let port = rec.port.clone().unwrap_or_else(|| "in".into());
+        let proj = dense_projection(&model, p, &port, n, &w, rec.spectral_radius);
+        model.projections.push(proj);
+    }
+
+    let mut net = glia_sim::build::build(&model)?;
+    let inputs_names = res.input.list();
+    let feature_names = res.features.as_ref().unwrap_or(&res.input).list();
+    let mut input_pops = Vec::new();
+    for (k, name) in inputs_names.iter().enumerate() {
+        input_pops.push(find_pop(&model, name, &format!("reservoir.input[{k}]"))?);
+    }
+    let mut features = Vec::new();
+    for (k, name) in feature_names.iter().enumerate() {
+        let p = find_pop(&model, name, &format!("reservoir.features[{k}]"))?;
+        features.push((p, 0usize));
+    }
+    let reservoir_pops: Vec<usize> = {
+        let mut v: Vec<usize> = input_pops
+            .iter()
+            .chain(features.iter().map(|f| &f.0))
+            .copied()
+            .collect();
+        v.sort_unstable();
+        v.dedup();
+        v
+    };
+    if let Some(b) = res.ei_balance {
+        crate::esn::set_ei_balance(&mut net, &reservoir_pops, b)?;
+    }
+
+    // Task data. `dim` is 1 for every built-in task.
+    let dim = 1;
+    let adapt_steps = res.adapt.as_ref().map_or(0, |a| a.steps);
+    let n_run = adapt_steps + task.train + task.test;
+    let file_series = |needed: usize| -> Result<Option<Vec<f64>>> {
+        let Some(f) = &task.input_file else {
+            return Ok(None);
+        };
+        let path = resolve(base, f);
+        let v = read_series(&path, "task.input_file")?;
+        if v.len() < needed {
+            return Err(ReservoirError::invalid(
+                "task.input_file",
+                format!(
+                    "{}: {} samples, the task needs {needed} (adaptation {adapt_steps} + train {} \
+                     + test {}{})",
+                    path.display(),
+                    v.len(),
+                    task.train,
+                    task.test,
+                    if task.kind == "mackey_glass" {
+                        " + horizon + 1"
+                    } else {
+                        ""
+                    }
+                ),
+            ));
+        }
+        Ok(Some(v))
+    };
+    // (input u(t), target per output y(t), number of outputs)
+    let (u, targets, k_out, extra): (Vec<f64>, Vec<f64>, usize, Vec<f64>) = match task.kind.as_str()
+    {
+        "memory_capacity" => {
+            let kmax = task.max_delay.unwrap_or(0);
+            if kmax == 0 {
+                return Err(ReservoirError::invalid(
+                    "task.max_delay",
+                    "memory_capacity needs max_delay ≥ 1",
+                ));
+            }
+            if task.washout < kmax {
+                return Err(ReservoirError::invalid(
+                    "task.washout",
+                    format!(
+                        "must be ≥ task.max_delay = {kmax} (delayed targets need that much history), got {}",
+                        task.washout
+                    ),
+                ));
+            }
+            let u = file_series(n_run)?.unwrap_or_else(|| uniform(seed, 0, n_run, -1.0, 1.0));
+            let mut y = vec![0.0; n_run * kmax];
+            for t in 0..n_run {
+                for k in 1..=kmax {
+                    y[t * kmax + k - 1] = if t >= k { u[t - k] } else { 0.0 };
+                }
+            }
+            (u[..n_run].to_vec(), y, kmax, Vec::new())
+        }
+        "narma10" => {
+            let u = file_series(n_run)?.unwrap_or_else(|| uniform(seed, 0, n_run, 0.0, 0.5));
+            let u = u[..n_run].to_vec();
+            let y = narma10(&u);
+            (u, y, 1, Vec::new())
+        }
+        "mackey_glass" => {
+            let needed = n_run + task.horizon + 1;
+            let s = match file_series(needed)? {
+                Some(s) => s,
+                None => MackeyGlass::default().generate(task.transient + needed)?[task.transient..]
+                    .to_vec(),
+            };
+            let u = s[..n_run].to_vec();
+            let y = s[1..=n_run].to_vec();
+            let extra = s[n_run + 1..needed].to_vec();
+            (u, y, 1, extra)
+        }
+        other => {
+            return Err(ReservoirError::invalid(
+                "task.kind",
+                format!(
+                    "unknown task {other:?}: use \"memory_capacity\", \"narma10\" or \"mackey_glass\""
+                ),
+            ));
+        }
+    };
+
+    // Input weights.
+    let port_index = |p: usize| -> Result<usize> {
+        match &res.port {
+            None => Ok(0),
+            Some(name) => net.pops[p]
+                .ports
+                .iter()
+                .position(|q| &q.name == name)
+                .ok_or_else(|| {
+                    ReservoirError::invalid(
+                        "reservoir.port",
+                        format!("population {:?} has no port {name:?}", net.pops[p].name),
+                    )
+                }),
+        }
+    };
+    let dist = match res.input_weights.as_str() {
+        "uniform" => InputDist::Uniform,
+        "bernoulli" => InputDist::Bernoulli,
+        other => {
+            return Err(ReservoirError::invalid(
+                "reservoir.input_weights",
+                format!("unknown {other:?}: use \"uniform\" or \"bernoulli\""),
+            ));
+        }
+    };
+    if !(res.input_connectivity > 0.0 && res.input_connectivity <= 1.0) {
+        return Err(ReservoirError::invalid(
+            "reservoir.input_connectivity",
+            format!("must be in (0, 1], got {}", res.input_connectivity),
+        ));
+    }
+    if !res.input_scaling.is_finite() {
+        return Err(ReservoirError::invalid(
+            "reservoir.input_scaling",
+            "must be finite",
+        ));
+    }
+    let total_in: usize = input_pops.iter().map(|&p| net.pops[p].size).sum();
+    let file_w = match &res.input_file {
+        Some(f) => Some(
+            read_matrix(
+                &resolve(base, f),
+                "reservoir.input_file",
+                Some(total_in),
+                Some(dim),
+            )?
+            .2,
+        ),
+        None => None,
+    };
+    let mut links = Vec::new();
+    let mut at = 0;
+    for (k, &p) in input_pops.iter().enumerate() {
+        let n = net.pops[p].size;
+        let weights = match &file_w {
+            Some(w) => (0..dim * n)
+                .map(|q| (w[(at + q % n) * dim + q / n] * res.input_scaling) as f32)
+                .collect(),
+            None => draw_input_weights(
+                seed,
+                k as u32,
+                n,
+                dim,
+                res.input_scaling,
+                res.input_connectivity,
+                dist,
+            ),
+        };
+        at += n;
+        links.push(InputLink {
+            pop: p,
+            port: port_index(p)?,
+            weights,
+        });
+    }
+    let mut esn = Esn::new(net, links, features, dim)?;
+    let nf = esn.n_features();
+    if readout.kind != "ridge" {
+        return Err(ReservoirError::invalid(
+            "readout.kind",
+            format!(
+                "unknown {:?}: experiments support \"ridge\" (logistic and RLS are library APIs)",
+                readout.kind
+            ),
+        ));
+    }
+    if dry {
+        return Ok(Outcome {
+            metrics: Value::Null,
+            esn,
+        });
+    }
+
+    // Adaptation phase.
+    let mut info = serde_json::Map::new();
+    let t0 = Instant::now();
+    let mut x = vec![0.0; nf];
+    if let Some(a) = &res.adapt {
+        let targets = match a.target {
+            TargetSpec::Same(r) => Targets::Homogeneous(r),
+            TargetSpec::Beta { beta } => Targets::Beta {
+                a: beta[0],
+                b: beta[1],
+            },
+        };
+        let mut ad = EiAdapt::new(&esn.net, &reservoir_pops, a.delta, &targets, seed)?;
+        for t in 0..a.steps {
+            esn.step(&u[t..t + 1], &mut x);
+            ad.update(&mut esn.net);
+        }
+        info.insert("adapt_mean_target".into(), json!(ad.mean_target()));
+    }
+    // Drive over train + test.
+    let feats = esn.run(&u[adapt_steps..]);
+    let run_s = t0.elapsed().as_secs_f64();
+    let tr = task.washout..task.train;
+    let te = task.train..task.train + task.test;
+    let rows = |r: &std::ops::Range<usize>| feats.subrows(r.start, r.len());
+    let tgt = |r: &std::ops::Range<usize>| {
+        Mat::from_fn(r.len(), k_out, |i, k| {
+            targets[(adapt_steps + r.start + i) * k_out + k]
+        })
+    };
+    let (ytr, yte) = (tgt(&tr), tgt(&te));
+    let t1 = Instant::now();
+    let alpha = match (&readout.alphas, readout.alpha) {
+        (Some(grid), _) => {
+            let cv = ridge_cv(rows(&tr), ytr.as_ref(), grid, readout.folds)?;
+            info.insert("cv_scores".into(), json!(cv.scores));
+            cv.alpha
+        }
+        (None, Some(a)) => a,
+        (None, None) => 1e-6,
+    };
+    let ridge = Ridge::fit(rows(&tr), ytr.as_ref(), alpha)?;
+    let fit_s = t1.elapsed().as_secs_f64();
+    let pred = ridge.predict(rows(&te));
+    let col = |m: &Mat<f64>, k: usize| (0..m.nrows()).map(|i| m[(i, k)]).collect::<Vec<f64>>();
+    let mut metrics = serde_json::Map::new();
+    match task.kind.as_str() {
+        "memory_capacity" => {
+            let per: Vec<f64> = (0..k_out)
+                .map(|k| r2(&col(&yte, k), &col(&pred, k)))
+                .collect();
+            metrics.insert("memory_capacity".into(), json!(per.iter().sum::<f64>()));
+            metrics.insert("mc_per_delay".into(), json!(per));
+        }
+        "narma10" => {
+            metrics.insert("nrmse".into(), json!(nrmse(&col(&yte, 0), &col(&pred, 0))));
+        }
+        _ => {
+            metrics.insert(
+                "nrmse_one_step".into(),
+                json!(nrmse(&col(&yte, 0), &col(&pred, 0))),
+            );
+            if task.horizon > 0 {
+                // Free run: the prediction is the next input.
+                let mut out = [0.0];
+                ridge.predict_row(&x_last(&feats), &mut out);
+                let mut free = Vec::with_capacity(task.horizon);
+                for _ in 0..task.horizon {
+                    free.push(out[0]);
+                    esn.step(&out, &mut x);
+                    ridge.predict_row(&x, &mut out);
+                }
+                // `free[h]` predicts the series h + 1 steps after the last teacher input.
+                metrics.insert("nrmse_free_run".into(), json!(nrmse(&extra, &free)));
+                let v = valid_steps(&extra, &free, task.threshold);
+                metrics.insert("valid_steps".into(), json!(v));
+                metrics.insert(
+                    "valid_time".into(),
+                    json!(v as f64 * MackeyGlass::default().sample),
+                );
+            }
+        }
+    }
+    let metrics = json!({
+        "task": task.kind,
+        "metrics": metrics,
+        "readout": { "kind": "ridge", "alpha": alpha, "train_samples": tr.len(), "test_samples": te.len() },
+        "features": nf,
+        "timing_s": { "reservoir_run": run_s, "readout_fit": fit_s },
+        "info": info,
+    });
+    Ok(Outcome { metrics, esn })
+}
+
+/// The last row of a feature matrix.
+fn x_last(m: &Mat<f64>) -> Vec<f64> {
+    (0..m.ncols()).map(|j| m[(m.nrows() - 1, j)]).collect()
+}
+
+/// Read and check an experiment file without running it (see [`validate_text`]).
+pub fn validate_file(path: &Path, overrides: &glia_spec::Overrides) -> Result<Esn> {
+    let text = std::fs::read_to_string(path).map_err(|e| ReservoirError::Io {
+        path: path.display().to_string(),
+        message: e.to_string(),
+    })?;
+    let base = path.parent().map(Path::to_path_buf).unwrap_or_default();
+    validate_text(&text, &base, overrides)
+}
+
+/// Read and run an experiment file.
+pub fn run_file(path: &Path, overrides: &glia_spec::Overrides) -> Result<Outcome> {
+    let text = std::fs::read_to_string(path).map_err(|e| ReservoirError::Io {
+        path: path.display().to_string(),
+        message: e.to_string(),
+    })?;
+    let base = path.parent().map(Path::to_path_buf).unwrap_or_default();
+    run_text(&text, &base, overrides)
+}
+
+/// Write `metrics.json` into `dir` (atomically).
+pub fn write_metrics(dir: &Path, metrics: &Value) -> Result<PathBuf> {
+    std::fs::create_dir_all(dir).map_err(|e| ReservoirError::Io {
+        path: dir.display().to_string(),
+        message: e.to_string(),
+    })?;
+    let path = dir.join("metrics.json");
+    glia_io::write_json_atomic(&path, metrics).map_err(|e| ReservoirError::Io {
+        path: path.display().to_string(),
+        message: e.to_string(),
+    })?;
+    Ok(path)
+}
