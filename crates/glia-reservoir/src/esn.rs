@@ -163,6 +163,8 @@ pub fn dense_projection(
         weight: Values::Array(weights),
         delay: Values::Const(model.dt),
         spectral_radius,
+        plasticity: None,
+        stp: None,
         path: "reservoir.recurrent".into(),
     }
 }
