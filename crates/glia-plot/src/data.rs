@@ -38,6 +38,8 @@ pub struct Run {
     pub spikes: Vec<(String, usize, SpikeTrains, Option<Vec<i64>>)>,
     /// State monitors.
     pub state: Vec<StateMonitor>,
+    /// Per plastic projection (`weights.npz`): name and weights at the end of the run.
+    pub weights: Vec<(String, Vec<f64>)>,
 }
 
 fn input(dir: &Path, message: impl Into<String>) -> PlotError {
@@ -126,11 +128,12 @@ impl Run {
 
         let spikes_path = dir.join("spikes.npz");
         let state_path = dir.join("state.npz");
-        if !spikes_path.exists() && !state_path.exists() {
+        let weights_path = dir.join("weights.npz");
+        if !spikes_path.exists() && !state_path.exists() && !weights_path.exists() {
             return Err(input(
                 dir,
-                "nothing to plot: no spikes.npz or state.npz (the model has no spike or state \
-                 monitor)",
+                "nothing to plot: no spikes.npz, state.npz or weights.npz (the model has no \
+                 spike or state monitor and no plastic projection)",
             ));
         }
 
@@ -205,6 +208,23 @@ impl Run {
             }
         }
 
+        let mut weights = Vec::new();
+        if weights_path.exists() {
+            for full in npz_names(&weights_path)? {
+                if let Some(proj) = full.strip_suffix(".weights") {
+                    let (_, w) = floats(&weights_path, &full)?;
+                    if let Some(x) = w.iter().find(|x| !x.is_finite()) {
+                        return Err(format_err(
+                            &weights_path,
+                            &full,
+                            &format!("weights must be finite, got {x}"),
+                        ));
+                    }
+                    weights.push((proj.to_string(), w));
+                }
+            }
+        }
+
         Ok(Self {
             dir: dir.to_path_buf(),
             model_name,
@@ -213,6 +233,7 @@ impl Run {
             window: (from, to),
             spikes,
             state,
+            weights,
         })
     }
 }

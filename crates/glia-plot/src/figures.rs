@@ -37,6 +37,7 @@ pub(crate) enum Figure {
     IsiHist,
     RateHist,
     State,
+    WeightHist,
 }
 
 impl Figure {
@@ -46,6 +47,7 @@ impl Figure {
             Figure::IsiHist => "isi_hist",
             Figure::RateHist => "rate_hist",
             Figure::State => "state",
+            Figure::WeightHist => "weight_hist",
         }
     }
 
@@ -60,6 +62,10 @@ impl Figure {
             Figure::State => {
                 let (rows, _) = state_grid(state_panels(run));
                 (WIDTH, 70 + 300 * rows as u32)
+            }
+            Figure::WeightHist => {
+                let (rows, _) = grid(run.weights.len());
+                (WIDTH, 70 + 430 * rows as u32)
             }
         }
     }
@@ -78,6 +84,7 @@ impl Figure {
             Figure::IsiHist => histograms(root, run, Hist::Isi),
             Figure::RateHist => histograms(root, run, Hist::Rate),
             Figure::State => state(root, run, opts),
+            Figure::WeightHist => weight_histograms(root, run),
         }
     }
 }
@@ -502,6 +509,87 @@ where
     Ok(())
 }
 
+/// Bins of the weight histograms.
+const WEIGHT_BINS: usize = 50;
+
+/// One histogram per plastic projection of its weights at the end of the run, over the range
+/// of the weights (bimodal STDP distributions show their two modes at the bounds).
+fn weight_histograms<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, run: &Run) -> DrawResult
+where
+    DB::ErrorType: 'static,
+{
+    let body = root.titled(
+        &title(run, "final weights of plastic projections"),
+        (FONT, TITLE),
+    )?;
+    let (rows, cols) = grid(run.weights.len());
+    let panels = body.split_evenly((rows, cols));
+    for (p, ((proj, w), area)) in run.weights.iter().zip(&panels).enumerate() {
+        let (lo, hi) = weight_range(w);
+        let mut counts = vec![0u64; WEIGHT_BINS];
+        let width = (hi - lo) / WEIGHT_BINS as f64;
+        for &x in w {
+            let k = (((x - lo) / width).floor().max(0.0) as usize).min(WEIGHT_BINS - 1);
+            counts[k] += 1;
+        }
+        let mean = if w.is_empty() {
+            0.0
+        } else {
+            w.iter().sum::<f64>() / w.len() as f64
+        };
+        let top = counts.iter().copied().max().unwrap_or(0).max(1) as f64 * 1.08;
+        let mut chart = ChartBuilder::on(area)
+            .caption(
+                format!("{proj}: {} synapses, mean {}", w.len(), tick(&mean)),
+                (FONT, CAPTION),
+            )
+            .margin(12)
+            .x_label_area_size(45)
+            .y_label_area_size(80)
+            .build_cartesian_2d(lo..hi, 0f64..top)?;
+        chart
+            .configure_mesh()
+            .light_line_style(WHITE)
+            .bold_line_style(BLACK.mix(0.12))
+            .x_desc("weight [pA into current ports, nS into conductance ports]")
+            .y_desc("synapses")
+            .x_label_formatter(&tick)
+            .y_label_formatter(&tick)
+            .x_labels(6)
+            .y_labels(6)
+            .label_style((FONT, LABEL))
+            .axis_desc_style((FONT, DESC))
+            .draw()?;
+        let c = colour(p);
+        chart.draw_series(
+            counts
+                .iter()
+                .enumerate()
+                .filter(|(_, n)| **n > 0)
+                .map(|(k, &n)| {
+                    let x0 = lo + k as f64 * width;
+                    Rectangle::new([(x0, 0.0), (x0 + width, n as f64)], c.mix(0.85).filled())
+                }),
+        )?;
+    }
+    Ok(())
+}
+
+/// The histogram range of `w`: its minimum and maximum, widened when all weights are equal.
+pub(crate) fn weight_range(w: &[f64]) -> (f64, f64) {
+    let lo = w.iter().copied().fold(f64::INFINITY, f64::min);
+    let hi = w.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    if !(lo.is_finite() && hi.is_finite()) {
+        return (0.0, 1.0);
+    }
+    if hi > lo {
+        (lo, hi)
+    } else {
+        let pad = if lo == 0.0 { 1.0 } else { lo.abs() * 0.5 };
+        (lo - pad, hi + pad)
+    }
+}
+
 /// The axis label of state variable `var` of a neuron of `model`, with its unit.
 pub(crate) fn var_label(var: &str, model: Option<&str>) -> String {
     let izh = model == Some("izhikevich");
@@ -649,5 +737,20 @@ mod tests {
         assert_eq!(var_label("v", Some("lif")), "v [mV]");
         assert_eq!(var_label("I_exc", Some("lif")), "I_exc [pA]");
         assert_eq!(var_label("g_inh", Some("hh")), "g_inh [nS]");
+    }
+}
+
+#[cfg(test)]
+mod weight_tests {
+    use super::weight_range;
+
+    /// The histogram range is the weights' range, widened around a single value (and around
+    /// 0 by ±1), and a fallback for no weights.
+    #[test]
+    fn weight_range_covers_the_weights() {
+        assert_eq!(weight_range(&[0.5, -1.0, 2.0]), (-1.0, 2.0));
+        assert_eq!(weight_range(&[2.0, 2.0]), (1.0, 3.0));
+        assert_eq!(weight_range(&[0.0]), (-1.0, 1.0));
+        assert_eq!(weight_range(&[]), (0.0, 1.0));
     }
 }

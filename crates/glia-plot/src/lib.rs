@@ -116,6 +116,9 @@ pub fn plot_run(run: &Run, out_dir: &Path, opts: &Options) -> Result<Vec<PathBuf
     if !run.state.is_empty() {
         figs.push(figures::Figure::State);
     }
+    if !run.weights.is_empty() {
+        figs.push(figures::Figure::WeightHist);
+    }
     let mut written = Vec::new();
     for fig in figs {
         let size = fig.size(run);

@@ -163,3 +163,67 @@ fn directories_without_outputs_are_clear_errors() {
     }
     no_partials(dir);
 }
+
+/// A short run with two plastic projections (excitatory STDP with bounds [0, 1]; inhibitory
+/// weights stored as negative currents with bounds [−1, 0]): `weight_hist.png` is drawn, one
+/// panel per plastic projection (one row: 70 + 430 px), neither blank nor filled.
+#[test]
+fn weight_histograms_of_plastic_projections() {
+    let model = r#"
+[simulation]
+dt = 0.1
+duration = 300.0
+seed = 3
+
+[[populations]]
+name = "in"
+size = 200
+model = "poisson"
+params = { rate = 20.0 }
+
+[[populations]]
+name = "out"
+size = 20
+model = "lif"
+ports.exc = { type = "current", tau_syn = 5.0 }
+ports.inh = { type = "current", tau_syn = 5.0 }
+
+[[projections]]
+name = "exc"
+source = "in"
+target = "out"
+port = "exc"
+connect = { rule = "fixed_probability", p = 0.5 }
+weight = { dist = "uniform", low = 0.0, high = 1.0 }
+plasticity = { rule = "stdp", a_plus = 0.05, a_minus = 0.06, w_min = 0.0, w_max = 1.0 }
+
+[[projections]]
+name = "inh"
+source = "in"
+target = "out"
+port = "inh"
+connect = { rule = "fixed_probability", p = 0.2 }
+weight = { dist = "uniform", low = -1.0, high = 0.0 }
+plasticity = { rule = "stdp", a_plus = 0.05, a_minus = 0.06, w_min = -1.0, w_max = 0.0 }
+"#;
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    let m = glia_spec::parse(model, Path::new("."), &Default::default()).unwrap();
+    let mut net = glia_sim::build::build(&m).unwrap();
+    let stats = net.run(m.steps, &mut |_| true);
+    let info = RunInfo {
+        model_path: "plastic.toml",
+        run: stats,
+        parameters: &m.parameters,
+    };
+    write_outputs(&net, dir, &info).unwrap();
+    let files = plot_dir(dir, &Options::default()).unwrap();
+    assert!(
+        files.iter().any(|f| f.ends_with("weight_hist.png")),
+        "{files:?}"
+    );
+    let (w, h, ink) = png_info(&dir.join("weight_hist.png"));
+    assert_eq!((w, h), (1400, 500));
+    assert!(ink > 0.01 && ink < 0.6, "{ink} of the pixels drawn");
+    no_partials(dir);
+}
