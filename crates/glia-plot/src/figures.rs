@@ -544,6 +544,7 @@ where
                 (FONT, CAPTION),
             )
             .margin(12)
+            .margin_right(36)
             .x_label_area_size(45)
             .y_label_area_size(80)
             .build_cartesian_2d(lo..hi, 0f64..top)?;
