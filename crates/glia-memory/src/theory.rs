@@ -71,41 +71,22 @@ fn log_sum_exp(xs: impl Iterator<Item = f64> + Clone) -> f64 {
     m + xs.map(|x| (x - m).exp()).sum::<f64>().ln()
 }
 
-fn check_nas(n: u64, a: u64, s: u64, theta: u64) -> Result<()> {
-    if n == 0 {
-        return Err(MemoryError::param("n", "must be > 0", n));
+/// `1 ≤ v ≤ max`, or an error naming `name` (`why_max` says which bound).
+fn in_range(name: &'static str, v: u64, max: u64, why_max: &'static str) -> Result<()> {
+    if v == 0 {
+        return Err(MemoryError::param(name, "must be > 0", v));
     }
-    if a == 0 {
-        return Err(MemoryError::param("a", "must be > 0", a));
-    }
-    if a > n {
-        return Err(MemoryError::param(
-            "a",
-            "must be <= n",
-            format!("{a} > {n}"),
-        ));
-    }
-    if s == 0 {
-        return Err(MemoryError::param("s", "must be > 0", s));
-    }
-    if s > n {
-        return Err(MemoryError::param(
-            "s",
-            "must be <= n",
-            format!("{s} > {n}"),
-        ));
-    }
-    if theta == 0 {
-        return Err(MemoryError::param("theta", "must be > 0", theta));
-    }
-    if theta > s {
-        return Err(MemoryError::param(
-            "theta",
-            "must be <= s",
-            format!("{theta} > {s}"),
-        ));
+    if v > max {
+        return Err(MemoryError::param(name, why_max, format!("{v} > {max}")));
     }
     Ok(())
+}
+
+fn check_nas(n: u64, a: u64, s: u64, theta: u64) -> Result<()> {
+    in_range("n", n, u64::MAX, "")?;
+    in_range("a", a, n, "must be <= n")?;
+    in_range("s", s, n, "must be <= n")?;
+    in_range("theta", theta, s, "must be <= s")
 }
 
 /// `ln P_fm(n, a, s, θ)`; see the module docs.
@@ -164,29 +145,9 @@ pub fn p_match_any(n: u64, a: u64, s: u64, theta: u64, m: u64) -> Result<f64> {
 }
 
 fn check_noise(a: u64, s: u64, theta: u64, v: u64) -> Result<()> {
-    if a == 0 {
-        return Err(MemoryError::param("a", "must be > 0", a));
-    }
-    if s == 0 {
-        return Err(MemoryError::param("s", "must be > 0", s));
-    }
-    if s > a {
-        return Err(MemoryError::param(
-            "s",
-            "must be <= a",
-            format!("{s} > {a}"),
-        ));
-    }
-    if theta == 0 {
-        return Err(MemoryError::param("theta", "must be > 0", theta));
-    }
-    if theta > s {
-        return Err(MemoryError::param(
-            "theta",
-            "must be <= s",
-            format!("{theta} > {s}"),
-        ));
-    }
+    in_range("a", a, u64::MAX, "")?;
+    in_range("s", s, a, "must be <= a")?;
+    in_range("theta", theta, s, "must be <= s")?;
     if v > a {
         return Err(MemoryError::param(
             "v",
