@@ -579,8 +579,8 @@ impl Network {
                         let mut add = |slot: usize, t: u32, w: f32| {
                             ring[(slot * np + port) * padded + t as usize] += w
                         };
-                        match &csr.weights {
-                            Weights::Const(w) => scatter_delayed(
+                        match (&csr.weights, &proj.stp) {
+                            (Weights::Const(w), _) => scatter_delayed(
                                 targets,
                                 std::iter::repeat(*w * f),
                                 &ds[a..b],
@@ -588,7 +588,15 @@ impl Network {
                                 slots as usize,
                                 &mut add,
                             ),
-                            Weights::PerSynapse(ws) => scatter_delayed(
+                            (Weights::PerSynapse(ws), None) => scatter_delayed(
+                                targets,
+                                ws[a..b].iter().copied(),
+                                &ds[a..b],
+                                cur,
+                                slots as usize,
+                                &mut add,
+                            ),
+                            (Weights::PerSynapse(ws), Some(_)) => scatter_delayed(
                                 targets,
                                 ws[a..b].iter().map(|&w| w * f),
                                 &ds[a..b],
