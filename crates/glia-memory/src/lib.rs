@@ -41,6 +41,7 @@
 //! # Ok::<(), glia_memory::MemoryError>(())
 //! ```
 
+pub mod ca3;
 pub mod dense;
 pub mod encoders;
 pub mod error;

@@ -37,6 +37,7 @@
 //! not depend on the thread count. Static projections are delivered as before (in parallel).
 
 pub mod gated_hebbian;
+pub mod one_shot;
 pub mod rstdp;
 pub mod scaling;
 pub mod stdp;
@@ -55,6 +56,7 @@ pub const RULES: &[&str] = &[
     "rstdp",
     "gated_hebbian",
     "scaling",
+    "one_shot",
 ];
 
 /// What a rule sees while it updates a synapse.
@@ -605,6 +607,8 @@ registry! {
     "gated_hebbian" => GatedHebbian(gated_hebbian::GatedHebbian),
     /// Homeostatic synaptic scaling towards a target rate.
     "scaling" => Scaling(scaling::Scaling),
+    /// Gated one-shot Hebbian rule with heterosynaptic reset (CA3 memory).
+    "one_shot" => OneShot(one_shot::OneShot),
 }
 
 /// A plastic projection in the network: which projection, and its rule state.
