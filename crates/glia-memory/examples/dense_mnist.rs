@@ -3,6 +3,7 @@
 //!
 //! ```text
 //! cargo run --release -p glia-memory --example dense_mnist [-- TEST_IMAGES]
+//! cargo run --release -p glia-memory --example dense_mnist -- archetypes   # part 3 only
 //! ```
 //!
 //! Pixels above 127 are +1, the others −1; the first M training images of each digit are used.
@@ -14,7 +15,14 @@
 //!    prediction = class of largest Mattis overlap, before dynamics ("t=0", independent of P)
 //!    and after 5 sweeps of zero-temperature Glauber dynamics started at the test image
 //!    (class averages centred, `DenseHebbian::centered`).
+//! 3. The setting of Agliari et al.'s theory (PAPERS.md §9) with MNIST digits as archetypes: the
+//!    first training image of each digit is the archetype ξ^μ; the network stores the class
+//!    averages of M noisy examples η = χ ξ (quality r = 0.3, never the archetype itself); a
+//!    fresh noisy example is the initial state of zero-temperature Glauber dynamics (20
+//!    sweeps). Reported: the fraction of 200 probes whose final state is closest to their own
+//!    archetype, and the mean final overlap with it (retrieval of a never-seen archetype).
 
+use glia_core::rng::{CounterRng, Purpose};
 use glia_memory::dense::{DenseAm, DenseHebbian, Interaction};
 use glia_memory::mnist::{Mnist, binarize, default_dir};
 use rayon::prelude::*;
@@ -22,8 +30,11 @@ use std::time::Instant;
 
 fn main() -> anyhow::Result<()> {
     let args: Vec<String> = std::env::args().collect();
-    let n_test: usize = args.get(1).map_or(Ok(2000), |s| s.parse())?;
     let data = Mnist::load(&default_dir())?;
+    if args.get(1).map(String::as_str) == Some("archetypes") {
+        return archetypes(&data);
+    }
+    let n_test: usize = args.get(1).map_or(Ok(2000), |s| s.parse())?;
     let npx = data.pixels();
     let n_test = n_test.min(data.test.len());
     let test: Vec<(Vec<i8>, usize)> = (0..n_test)
@@ -125,5 +136,71 @@ fn main() -> anyhow::Result<()> {
         println!("{row}");
     }
     println!("\n({:.1} s)", start.elapsed().as_secs_f64());
+    archetypes(&data)
+}
+
+/// Part 3: MNIST digits as archetypes, noisy examples of quality r, retrieval by dynamics.
+fn archetypes(data: &Mnist) -> anyhow::Result<()> {
+    let npx = data.pixels();
+    let mut arch: Vec<Vec<i8>> = Vec::new();
+    for c in 0..10u8 {
+        let i = (0..data.train.len())
+            .find(|&i| data.train.labels[i] == c)
+            .expect("every digit occurs");
+        arch.push(binarize(&data.train.images[i * npx..(i + 1) * npx], 127));
+    }
+    let r = 0.3;
+    let noisy = |x: &[i8], rng: &mut CounterRng| -> Vec<i8> {
+        x.iter()
+            .map(|&v| if rng.uniform() < (1.0 + r) / 2.0 { v } else { -v })
+            .collect()
+    };
+    let ps = [2u32, 4, 6, 10];
+    println!(
+        "\n## Agliari et al. setting: MNIST archetypes, noisy examples (r = {r}), T = 0 Glauber, 200 probes\n"
+    );
+    print!("| class averages | M per class |");
+    ps.iter().for_each(|p| print!(" P={p} |"));
+    println!("\n|---|---|{}", "---|".repeat(ps.len()));
+    for centered in [false, true] {
+        for &m in &[1usize, 10, 50, 200] {
+            let mut rng = CounterRng::new(1, Purpose::Memory, 1, m as u32, 0);
+            let ex: Vec<Vec<Vec<i8>>> = arch
+                .iter()
+                .map(|a| (0..m).map(|_| noisy(a, &mut rng)).collect())
+                .collect();
+            let probes: Vec<(Vec<i8>, usize)> = (0..200)
+                .map(|j| (noisy(&arch[j % 10], &mut rng), j % 10))
+                .collect();
+            let mut row = format!(
+                "| {} | {m} |",
+                if centered { "centred" } else { "raw" }
+            );
+            for &p in &ps {
+                let net = DenseHebbian::from_examples(&ex, r, p)?;
+                let net = if centered { net.centered() } else { net };
+                let (ok, ov) = probes
+                    .par_iter()
+                    .enumerate()
+                    .map(|(j, (x, c))| {
+                        let mut s = x.clone();
+                        net.glauber(&mut s, 20, 0.0, 3, j as u32).unwrap();
+                        let o: Vec<i32> = arch
+                            .iter()
+                            .map(|a| a.iter().zip(&s).map(|(&u, &v)| i32::from(u * v)).sum())
+                            .collect();
+                        let best = (0..10).fold(0, |b, v| if o[v] > o[b] { v } else { b });
+                        (usize::from(best == *c), f64::from(o[*c]) / npx as f64)
+                    })
+                    .reduce(|| (0, 0.0), |a, b| (a.0 + b.0, a.1 + b.1));
+                row += &format!(
+                    " {:.0} % (m = {:.2}) |",
+                    100.0 * ok as f64 / probes.len() as f64,
+                    ov / probes.len() as f64
+                );
+            }
+            println!("{row}");
+        }
+    }
     Ok(())
 }
