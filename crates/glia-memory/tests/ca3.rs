@@ -186,3 +186,35 @@ fn one_shot_rule_errors_name_the_field() {
     let e = bad("trigger = \"pre\"", "trigger = \"both\"");
     assert!(e.contains("plasticity.trigger"), "{e}");
 }
+
+/// examples/ca3_memory.toml (the same circuit driven by spike generators) performs the
+/// operations its header lists, at the stated times.
+#[test]
+fn toml_example_runs_the_operations() {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../examples/ca3_memory.toml");
+    let model = glia_spec::load(std::path::Path::new(path), &Default::default()).unwrap();
+    let mut net = glia_sim::build::build(&model).unwrap();
+    let (cont, rec) = (
+        net.population("cont").unwrap(),
+        net.population("cue_rec").unwrap(),
+    );
+    let mut cont_at = vec![Vec::new(); 61];
+    let mut rec_at = vec![Vec::new(); 61];
+    for _ in 0..60 {
+        net.step();
+        let t = net.step as usize; // spikes of the step ending at t ms
+        cont_at[t] = net.spikes[cont].clone();
+        rec_at[t] = net.spikes[rec].clone();
+        cont_at[t].sort_unstable();
+        rec_at[t].sort_unstable();
+    }
+    // Recall by cue 0 at 9 ms: the content {0, 1, 2} alone, at 13 ms.
+    assert_eq!(cont_at[13], vec![0, 1, 2]);
+    assert!(cont_at[10..17].iter().enumerate().all(|(k, c)| k == 3 || c.is_empty()));
+    // Recall by content {2} at 24 ms: cues 0 and 1 at 28 ms.
+    assert_eq!(rec_at[28], vec![0, 1]);
+    // After relearning cue 0 = {4}: bit 0 recalls nothing, cue 0 recalls {4}.
+    assert!(rec_at[40..46].iter().all(Vec::is_empty), "{rec_at:?}");
+    assert_eq!(cont_at[50], vec![4]);
+    assert_eq!(rec_at[57], vec![0, 1]);
+}
