@@ -10,7 +10,9 @@ use std::time::Instant;
 fn main() -> anyhow::Result<()> {
     // The paper's functional tests: 5 cues × 10 bits.
     let mut m = Memory::new(5, 10, Ca3Params::default())?;
-    println!("5 cues x 10 bits (operation lengths: learn {LEARN_STEPS} ms, recall {RECALL_STEPS} ms)");
+    println!(
+        "5 cues x 10 bits (operation lengths: learn {LEARN_STEPS} ms, recall {RECALL_STEPS} ms)"
+    );
     m.learn(0, &[0, 1, 2])?;
     let r = m.recall_by_cue(0)?;
     println!(
@@ -34,7 +36,9 @@ fn main() -> anyhow::Result<()> {
 
     // Capacity: C memories of random content (each bit with probability 1/4), all learned,
     // then every cue recalled and every bit recalled by content; count the errors.
-    println!("\n| C x B | memories | wrong recalls by cue | wrong recalls by content | synapses | build s | wall s (all ops) |");
+    println!(
+        "\n| C x B | memories | wrong recalls by cue | wrong recalls by content | synapses | build s | wall s (all ops) |"
+    );
     println!("|---|---|---|---|---|---|---|");
     for &(c, b) in &[(10, 10), (100, 100), (300, 300), (1000, 1000)] {
         let t0 = Instant::now();

@@ -152,7 +152,13 @@ fn archetypes(data: &Mnist) -> anyhow::Result<()> {
     let r = 0.3;
     let noisy = |x: &[i8], rng: &mut CounterRng| -> Vec<i8> {
         x.iter()
-            .map(|&v| if rng.uniform() < (1.0 + r) / 2.0 { v } else { -v })
+            .map(|&v| {
+                if rng.uniform() < (1.0 + r) / 2.0 {
+                    v
+                } else {
+                    -v
+                }
+            })
             .collect()
     };
     let ps = [2u32, 4, 6, 10];
@@ -172,10 +178,7 @@ fn archetypes(data: &Mnist) -> anyhow::Result<()> {
             let probes: Vec<(Vec<i8>, usize)> = (0..200)
                 .map(|j| (noisy(&arch[j % 10], &mut rng), j % 10))
                 .collect();
-            let mut row = format!(
-                "| {} | {m} |",
-                if centered { "centred" } else { "raw" }
-            );
+            let mut row = format!("| {} | {m} |", if centered { "centred" } else { "raw" });
             for &p in &ps {
                 let net = DenseHebbian::from_examples(&ex, r, p)?;
                 let net = if centered { net.centered() } else { net };

@@ -92,10 +92,12 @@ pub const RECALL_STEPS: u64 = 7;
 
 /// The glia model (TOML) of a CA3 memory of `cues` × `bits`: what [`Memory::new`] builds.
 pub fn model_toml(cues: usize, bits: usize, p: &Ca3Params) -> String {
-    let neuron = |c: f64, tm: f64| format!(
-        "model = \"lif\"\nparams = {{ C_m = {c}, tau_m = {tm}, E_L = -60.0, V_reset = -60.0, V_th = -57.0, t_ref = 1.0 }}\nports.exc = {{ tau_syn = {ts} }}\nports.inh = {{ tau_syn = {ts} }}\n",
-        ts = p.tau_syn
-    );
+    let neuron = |c: f64, tm: f64| {
+        format!(
+            "model = \"lif\"\nparams = {{ C_m = {c}, tau_m = {tm}, E_L = -60.0, V_reset = -60.0, V_th = -57.0, t_ref = 1.0 }}\nports.exc = {{ tau_syn = {ts} }}\nports.inh = {{ tau_syn = {ts} }}\n",
+            ts = p.tau_syn
+        )
+    };
     let slow = neuron(p.c_m, p.tau_m);
     let fast = neuron(p.c_m_fast, p.tau_m_fast);
     let pop = |name: &str, size: usize, neuron: &str| {
@@ -194,7 +196,10 @@ impl Memory {
             path: "<ca3 model>".into(),
             why: e.to_string(),
         })?;
-        let id = |name: &str| net.population(name).expect("population of the generated model");
+        let id = |name: &str| {
+            net.population(name)
+                .expect("population of the generated model")
+        };
         let pops = Pops {
             cue: id("cue"),
             cont: id("cont"),

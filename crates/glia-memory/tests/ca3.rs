@@ -38,7 +38,10 @@ fn recall_by_content_returns_every_cue_sharing_a_bit() {
     assert_eq!(m.last_latency_ms(), Some(3));
     assert_eq!(m.recall_by_content(&[4]).unwrap(), vec![1, 2]);
     assert_eq!(m.recall_by_content(&[0, 6]).unwrap(), vec![0, 2]);
-    assert_eq!(m.recall_by_content(&[1, 3, 5, 8]).unwrap(), vec![0, 1, 2, 4]);
+    assert_eq!(
+        m.recall_by_content(&[1, 3, 5, 8]).unwrap(),
+        vec![0, 1, 2, 4]
+    );
     assert_eq!(m.recall_by_content(&[7, 9]).unwrap(), Vec::<u32>::new());
     // Recall by content leaves the memories intact.
     assert_eq!(m.recall_by_cue(0).unwrap(), vec![0, 1, 2]);
@@ -178,9 +181,15 @@ fn one_shot_rule_errors_name_the_field() {
         }
     };
     let e = bad("trigger = \"pre\", ", "trigger = \"pre\", theta = 1.5, ");
-    assert!(e.contains("projections[0].plasticity.theta") && e.contains("1.5"), "{e}");
+    assert!(
+        e.contains("projections[0].plasticity.theta") && e.contains("1.5"),
+        "{e}"
+    );
     let e = bad("gate = \"learn\"", "gate = \"lern\"");
-    assert!(e.contains("plasticity.gate") && e.contains("no modulator \"lern\""), "{e}");
+    assert!(
+        e.contains("plasticity.gate") && e.contains("no modulator \"lern\""),
+        "{e}"
+    );
     let e = bad("tau = 3, ", "tau = -3, ");
     assert!(e.contains("plasticity.tau") && e.contains("-3"), "{e}");
     let e = bad("trigger = \"pre\"", "trigger = \"both\"");
@@ -191,7 +200,10 @@ fn one_shot_rule_errors_name_the_field() {
 /// operations its header lists, at the stated times.
 #[test]
 fn toml_example_runs_the_operations() {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../examples/ca3_memory.toml");
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../examples/ca3_memory.toml"
+    );
     let model = glia_spec::load(std::path::Path::new(path), &Default::default()).unwrap();
     let mut net = glia_sim::build::build(&model).unwrap();
     let (cont, rec) = (
@@ -210,7 +222,12 @@ fn toml_example_runs_the_operations() {
     }
     // Recall by cue 0 at 9 ms: the content {0, 1, 2} alone, at 13 ms.
     assert_eq!(cont_at[13], vec![0, 1, 2]);
-    assert!(cont_at[10..17].iter().enumerate().all(|(k, c)| k == 3 || c.is_empty()));
+    assert!(
+        cont_at[10..17]
+            .iter()
+            .enumerate()
+            .all(|(k, c)| k == 3 || c.is_empty())
+    );
     // Recall by content {2} at 24 ms: cues 0 and 1 at 28 ms.
     assert_eq!(rec_at[28], vec![0, 1]);
     // After relearning cue 0 = {4}: bit 0 recalls nothing, cue 0 recalls {4}.

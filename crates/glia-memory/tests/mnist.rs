@@ -85,7 +85,13 @@ fn mnist_archetypes_retrieved_at_large_p() {
     let mut rng = CounterRng::new(1, Purpose::Memory, 1, 50, 0);
     let mut noisy = |x: &[i8]| -> Vec<i8> {
         x.iter()
-            .map(|&v| if rng.uniform() < (1.0 + r) / 2.0 { v } else { -v })
+            .map(|&v| {
+                if rng.uniform() < (1.0 + r) / 2.0 {
+                    v
+                } else {
+                    -v
+                }
+            })
             .collect()
     };
     let ex: Vec<Vec<Vec<i8>>> = arch
@@ -110,7 +116,10 @@ fn mnist_archetypes_retrieved_at_large_p() {
         (ok, ov)
     };
     let (ok10, ov10) = run(10);
-    assert!(ok10 >= 40 && ov10 > 0.85, "P = 10: {ok10} of 50, overlap {ov10}");
+    assert!(
+        ok10 >= 40 && ov10 > 0.85,
+        "P = 10: {ok10} of 50, overlap {ov10}"
+    );
     let (ok2, _) = run(2);
     assert!(ok2 <= 10, "P = 2: {ok2} of 50");
 }

@@ -98,7 +98,9 @@ impl Rule for OneShot {
         if !(w_min.is_finite() && w_max.is_finite()) {
             return Err(ModelError::invalid(
                 ctx.path("w_max"),
-                format!("one_shot sets weights to the bounds: both must be finite, got [{w_min}, {w_max}]"),
+                format!(
+                    "one_shot sets weights to the bounds: both must be finite, got [{w_min}, {w_max}]"
+                ),
             ));
         }
         Ok(())
