@@ -45,6 +45,18 @@
 //! gating sub-populations, and the paper's pair STDP with `A± = w_max` is replaced by its
 //! one-pair-saturates limit with a heterosynaptic reset of the triggering neuron's other
 //! synapses, which is what makes a reused cue forget its old content in both directions.
+//!
+//! ```
+//! use glia_memory::ca3::{Ca3Params, Memory};
+//! let mut m = Memory::new(5, 10, Ca3Params::default())?; // 5 cues × 10 content bits
+//! m.learn(0, &[0, 1, 2])?;
+//! m.learn(1, &[2, 3])?;
+//! assert_eq!(m.recall_by_cue(0)?, vec![0, 1, 2]);
+//! assert_eq!(m.recall_by_content(&[2])?, vec![0, 1]); // every cue sharing bit 2
+//! m.learn(0, &[4])?; // reusing cue 0 forgets {0, 1, 2}
+//! assert_eq!(m.recall_by_content(&[0])?, Vec::<u32>::new());
+//! # Ok::<(), glia_memory::MemoryError>(())
+//! ```
 
 use crate::{MemoryError, Result};
 use glia_sim::Network;
