@@ -166,7 +166,7 @@ macro_rules! registry {
             ) {
                 match (self, st) {
                     (Model::Poisson(m), BlockState::Poisson(st)) => {
-                        m.update(st, seed, s, offset, spikes)
+                        m.update(st, seed, s, offset, n, spikes)
                     }
                     (Model::Generator, BlockState::Generator(g)) => g.update(s, spikes),
                     $((Model::$variant(m), BlockState::$variant(st)) => {

@@ -98,20 +98,21 @@ impl PoissonSource {
         st
     }
 
-    /// Emit this step's spikes for neurons `offset..offset + n`.
+    /// Emit this step's spikes for neurons `offset..offset + n` (the block of `st`).
     pub fn update(
         &self,
         st: &mut PoissonState,
         seed: u64,
         step: u64,
         offset: u32,
+        n: usize,
         spikes: &mut Vec<u32>,
     ) {
         if st.first > step {
             return;
         }
         let mut first = u64::MAX;
-        for (i, nx) in st.next.iter_mut().enumerate() {
+        for (i, nx) in st.next[..n].iter_mut().enumerate() {
             if *nx <= step {
                 let g = offset + i as u32;
                 spikes.push(g);
