@@ -212,8 +212,18 @@ impl Network {
                 ),
             ));
         }
-        for (q, r) in src.p.iter_mut().zip(rates) {
-            *q = r * dt / 1000.0;
+        let p: Vec<f64> = rates.iter().map(|r| r * dt / 1000.0).collect();
+        src.set_probabilities(&p);
+        // The process is memoryless: every neuron's next spike is drawn afresh from now on.
+        let (seed, step) = (self.seed, self.step);
+        let (p, blocks) = (&self.pops[pop], &mut self.blocks);
+        let NeuronModel::Poisson(src) = &p.model else {
+            unreachable!("checked above")
+        };
+        for b in &mut blocks[p.blocks.clone()] {
+            if let crate::neurons::BlockState::Poisson(st) = &mut b.state {
+                src.redraw(st, seed, step, b.start as u32);
+            }
         }
         Ok(())
     }

@@ -226,12 +226,6 @@ fn build_in_pool(model: &Model) -> Result<Network, ModelError> {
         target.slots = target.slots.max(slots);
         let stp = match pr.stp {
             None => None,
-            Some(_) if pr.plasticity.is_some() => {
-                return Err(ModelError::invalid(
-                    format!("{}.stp", pr.path),
-                    "short-term plasticity on a plastic projection is not supported yet: use a static projection, or drop `stp`",
-                ));
-            }
             Some(_) if pops[pr.source].model.is_graded() => {
                 return Err(ModelError::invalid(
                     format!("{}.stp", pr.path),

@@ -14,12 +14,14 @@ struct Pairs {
     pre: Vec<Vec<u64>>,
     post: Vec<Vec<u64>>,
     w: Vec<f64>,
+    /// Delay of the plastic synapse of each pair \[ms\].
+    d: Vec<f64>,
 }
 
 fn pairs(
     pre_times: &[Vec<f64>],
     post_times: &[Vec<f64>],
-    delay: f64,
+    delay: impl std::fmt::Display,
     plasticity: &str,
     w0: f64,
     duration: f64,
@@ -32,7 +34,7 @@ fn pairs_dt(
     dt: f64,
     pre_times: &[Vec<f64>],
     post_times: &[Vec<f64>],
-    delay: f64,
+    delay: impl std::fmt::Display,
     plasticity: &str,
     w0: f64,
     duration: f64,
@@ -109,10 +111,12 @@ fn pairs_dt(
     }
     let e = net.projs[1].csr.edges();
     let mut w = vec![0.0; n];
+    let mut d = vec![0.0; n];
     for x in e {
         w[x.source as usize] = f64::from(x.weight);
+        d[x.source as usize] = f64::from(x.delay) * dt;
     }
-    Pairs { pre, post, w }
+    Pairs { pre, post, w, d }
 }
 
 const A_PLUS: f64 = 0.01;
@@ -276,6 +280,70 @@ fn delay_semantics_axonal_versus_dendritic() {
     assert!((r.w[0] - 0.5 - window(4.0)).abs() < 1e-6);
 }
 
+/// Per-synapse delays: 41 synapses of one projection with delays drawn uniformly in
+/// 0.1–20 ms, each with one pair (pre at 100 ms, post at 100 + δ ms, δ = −20 … 20 ms): every
+/// synapse's Δw equals the analytic window at its own synapse-time difference
+/// `Δt = (t_post + d_dend) − (t_pre + d_q − d_dend)` within 1e-6, with the whole delay axonal and
+/// with a 0.1 ms dendritic part; then two spikes per side (all-to-all sums of the four pairs).
+#[test]
+fn stdp_window_per_synapse_delays() {
+    let n = 41;
+    let offsets: Vec<f64> = (0..n).map(|k| -20.0 + k as f64).collect();
+    let list = "{ dist = \"uniform\", low = 0.1, high = 20.0 }";
+    for dd in [0.0, 0.1] {
+        let pre: Vec<Vec<f64>> = vec![vec![100.0]; n];
+        let post: Vec<Vec<f64>> = offsets.iter().map(|o| vec![100.0 + o]).collect();
+        let r = pairs(
+            &pre,
+            &post,
+            list,
+            &stdp(&format!(", dendritic_delay = {dd}")),
+            0.5,
+            200.0,
+        );
+        let delays = r.d.clone();
+        let distinct: std::collections::BTreeSet<u64> =
+            delays.iter().map(|d| (d * 10.0).round() as u64).collect();
+        assert!(distinct.len() > 30, "delays differ: {delays:?}");
+        for k in 0..n {
+            let dt = (100.0 + offsets[k] + dd) - (100.0 + delays[k] - dd);
+            let dw = r.w[k] - 0.5;
+            assert!(
+                (dw - window(dt)).abs() < 1e-6,
+                "dendritic {dd}, delay {} ms: Δw {dw} vs window({dt}) = {}",
+                delays[k],
+                window(dt)
+            );
+        }
+        // Two spikes each side, all-to-all: the four pairs add.
+        let pre: Vec<Vec<f64>> = vec![vec![100.0, 130.0]; n];
+        let post: Vec<Vec<f64>> = offsets.iter().map(|o| vec![115.0 + o, 140.0 + o]).collect();
+        let r = pairs(
+            &pre,
+            &post,
+            list,
+            &stdp(&format!(", dendritic_delay = {dd}")),
+            0.5,
+            300.0,
+        );
+        assert_eq!(r.d, delays, "same seed, same delays");
+        for k in 0..n {
+            let mut expect = 0.0;
+            for tp in &pre[k] {
+                for tq in &post[k] {
+                    expect += window((tq + dd) - (tp + delays[k] - dd));
+                }
+            }
+            let dw = r.w[k] - 0.5;
+            assert!(
+                (dw - expect).abs() < 1e-6,
+                "two pairs, dendritic {dd}, delay {} ms: Δw {dw} vs {expect}",
+                delays[k]
+            );
+        }
+    }
+}
+
 /// Same-step ordering: when the pre and post spikes reach the synapse in the same step, the
 /// presynaptic event is processed first, so the pair counts as Δt = 0⁺: `Δw = A₊` (within
 /// 1e-6), for axonal (pre emitted one step before post) and dendritic delays (same emission
@@ -358,6 +426,64 @@ fn plastic_delivery_timing() {
             "dendritic {dd}: arrived at {arrival}"
         );
         assert_eq!(m.data[0][first], 100.0);
+    }
+}
+
+/// With per-synapse delays (drawn in 0.6–8 ms) each of 8 synapses' spike reaches the soma
+/// exactly its own delay after emission, carrying its own weight (before its own update), for
+/// the whole delay axonal and with a 0.5 ms dendritic part.
+#[test]
+fn plastic_delivery_timing_per_synapse() {
+    for dd in [0.0, 0.5] {
+        let text = format!(
+            r#"
+            [simulation]
+            dt = 0.1
+            duration = 30.0
+            [[populations]]
+            name = "src"
+            size = 1
+            model = "spike_generator"
+            params = {{ times = [10.0] }}
+            [[populations]]
+            name = "dst"
+            size = 8
+            model = "lif"
+            params = {{ V_th = 1000.0 }}
+            ports.exc = {{ tau_syn = 5.0 }}
+            [[projections]]
+            source = "src"
+            target = "dst"
+            port = "exc"
+            connect = {{ rule = "all_to_all" }}
+            weight = {{ dist = "uniform", low = 10.0, high = 100.0 }}
+            delay = {{ dist = "uniform", low = 0.6, high = 8.0 }}
+            plasticity = {{ rule = "stdp", a_plus = 1.0, a_minus = 1.0, w_max = 200.0, dendritic_delay = {dd} }}
+            [[monitors]]
+            kind = "state"
+            population = "dst"
+            variables = ["I_exc"]
+            ids = [0, 1, 2, 3, 4, 5, 6, 7]
+            "#
+        );
+        let mut net = build(&text);
+        let ds = net.synapse_delays(0);
+        let ws = net.weights(0);
+        assert!(ds.iter().any(|&d| d != ds[0]), "delays differ: {ds:?}");
+        run(&mut net);
+        let m = &net.monitors.state[0];
+        for k in 0..8 {
+            let (d, w) = (f64::from(ds[k]) * 0.1, f64::from(ws[k]));
+            let first = (0..m.steps.len())
+                .position(|t| m.data[0][8 * t + k] != 0.0)
+                .expect("arrived");
+            let arrival = (m.steps[first] + 1) as f64 * 0.1;
+            assert!(
+                (arrival - 10.0 - d).abs() < 1e-9,
+                "dendritic {dd}, synapse {k}: arrived at {arrival}"
+            );
+            assert_eq!(m.data[0][8 * first + k], w);
+        }
     }
 }
 
@@ -458,15 +584,25 @@ fn errors_name_the_field() {
         let e = error_of(p, w, "");
         assert!(e.starts_with(want), "{p}: got {e}");
     }
+    // Per-synapse delays: the dendritic part must fit in the smallest delay (checked on the
+    // drawn delays for a distribution, on the list for an array).
     let e = error_of(
-        "{ rule = \"stdp\", a_plus = 0.1, a_minus = 0.1 }",
-        "{ dist = \"uniform\", low = 0.1, high = 0.2 }\n delay = { dist = \"uniform\", low = 0.1, high = 2.0 }",
+        "{ rule = \"stdp\", a_plus = 0.1, a_minus = 0.1, dendritic_delay = 1.0 }",
+        "{ dist = \"uniform\", low = 0.1, high = 0.2 }\n delay = { dist = \"uniform\", low = 0.5, high = 2.0 }",
         "",
     );
     assert!(
-        e.starts_with("projections[0].delay: a plastic projection needs one delay"),
+        e.starts_with(
+            "projections[0].plasticity.dendritic_delay: must be ≤ the projection's smallest delay"
+        ),
         "{e}"
     );
+    let ok = error_of(
+        "{ rule = \"stdp\", a_plus = 0.1, a_minus = 0.1, dendritic_delay = 0.4 }",
+        "{ dist = \"uniform\", low = 0.1, high = 0.2 }\n delay = { dist = \"uniform\", low = 0.5, high = 2.0 }",
+        "",
+    );
+    assert_eq!(ok, "ok");
 }
 
 /// Inhibitory weights stored as negative numbers (bounds ≤ 0): the rule acts on magnitudes, so
@@ -600,7 +736,16 @@ fn triplet_frequency_dependence() {
 }
 
 /// Final weight bits of the two plastic projections, and whether each changed during the run.
-fn recurrent(threads: usize) -> (Vec<Vec<u32>>, Vec<bool>) {
+fn recurrent(threads: usize, hetero: bool) -> (Vec<Vec<u32>>, Vec<bool>) {
+    // The second variant: per-synapse delays and short-term depression on E→E.
+    let (ee_delay, ee_stp) = if hetero {
+        (
+            "{ dist = \"uniform\", low = 0.5, high = 3.0 }",
+            "stp = { U = 0.3, tau_rec = 200.0, tau_fac = 20.0 }",
+        )
+    } else {
+        ("1.5", "")
+    };
     let text = format!(
         r#"
         [simulation]
@@ -640,7 +785,8 @@ fn recurrent(threads: usize) -> (Vec<Vec<u32>>, Vec<bool>) {
         port = "exc"
         connect = {{ rule = "fixed_indegree", indegree = 100 }}
         weight = {{ dist = "uniform", low = 10.0, high = 80.0 }}
-        delay = 1.5
+        delay = {ee_delay}
+        {ee_stp}
         plasticity = {{ rule = "stdp", a_plus = 1.0, a_minus = 1.05, weight_dependence = "multiplicative", w_max = 100.0, dendritic_delay = 0.5 }}
         [[projections]]
         source = "exc"
@@ -683,13 +829,23 @@ fn recurrent(threads: usize) -> (Vec<Vec<u32>>, Vec<bool>) {
 
 /// Determinism with plasticity: a recurrent network with multiplicative STDP on E→E (split
 /// delay) and Vogels iSTDP on I→E (negative weights) ends with bit-identical weights on 1 and
-/// 2 threads, and the weights changed.
+/// 2 threads, and the weights changed; the same with per-synapse delays (0.5–3 ms, 0.5 ms
+/// dendritic) and Tsodyks–Markram short-term plasticity on the plastic E→E projection.
 #[test]
 fn plastic_weights_identical_across_threads() {
-    let (a, changed) = recurrent(1);
-    let (b, _) = recurrent(2);
-    assert_eq!(changed, vec![true, true], "weights changed");
-    assert!(a == b, "weights differ between 1 and 2 threads");
+    for hetero in [false, true] {
+        let (a, changed) = recurrent(1, hetero);
+        let (b, _) = recurrent(2, hetero);
+        assert_eq!(
+            changed,
+            vec![true, true],
+            "weights changed (hetero {hetero})"
+        );
+        assert!(
+            a == b,
+            "weights differ between 1 and 2 threads (hetero {hetero})"
+        );
+    }
 }
 
 /// Song, Miller & Abbott 2000 (examples/song2000.toml, shortened): final weights (in units of

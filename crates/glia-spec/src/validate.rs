@@ -1109,14 +1109,19 @@ fn plasticity(t: &toml::Table, delay: &Values, dt: f64, proj_path: &str) -> Resu
             format!("must be > w_min ({w_min}), got {w_max}"),
         ));
     }
-    let Values::Const(d) = delay else {
-        return Err(ModelError::invalid(
-            format!("{proj_path}.delay"),
-            "a plastic projection needs one delay for all its synapses (per-synapse delays \
-             with plasticity are not supported yet: split the projection by delay)",
-        ));
+    // With per-synapse delays the dendritic part is the same for every synapse and the axonal
+    // part is the rest (`d_q − dendritic_delay`): it must not exceed the smallest delay, which
+    // for a distribution is only known once the synapses are drawn (checked when building).
+    let d = match delay {
+        Values::Const(d) => *d,
+        Values::Array(v) => v.iter().copied().fold(f64::INFINITY, f64::min),
+        Values::Dist(_) => f64::INFINITY,
     };
-    let d_steps = ((d / dt).round() as i64).max(1);
+    let d_steps = if d.is_finite() {
+        ((d / dt).round() as i64).max(1)
+    } else {
+        i64::MAX
+    };
     if dendritic_delay.is_nan() || dendritic_delay < 0.0 || !dendritic_delay.is_finite() {
         return Err(ModelError::invalid(
             format!("{path}.dendritic_delay"),
@@ -1127,7 +1132,14 @@ fn plasticity(t: &toml::Table, delay: &Values, dt: f64, proj_path: &str) -> Resu
     if dd_steps > d_steps {
         return Err(ModelError::invalid(
             format!("{path}.dendritic_delay"),
-            format!("must be ≤ the projection's delay ({d} ms), got {dendritic_delay}"),
+            format!(
+                "must be ≤ the projection's {} ({d} ms), got {dendritic_delay}",
+                if matches!(delay, Values::Const(_)) {
+                    "delay"
+                } else {
+                    "smallest delay"
+                }
+            ),
         ));
     }
     Ok(Plasticity {

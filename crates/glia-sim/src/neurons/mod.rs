@@ -103,8 +103,8 @@ macro_rules! registry {
         /// The state of one block.
         #[derive(Clone, Debug)]
         pub enum BlockState {
-            /// Poisson sources have no state.
-            Poisson,
+            /// Each Poisson neuron's next spike step.
+            Poisson(poisson::PoissonState),
             /// Generator events.
             Generator(generator::GeneratorState),
             $($(#[$doc])* $variant(<$ty as Neuron>::State),)*
@@ -165,7 +165,9 @@ macro_rules! registry {
                 spikes: &mut Vec<u32>,
             ) {
                 match (self, st) {
-                    (Model::Poisson(m), _) => m.update(seed, s, offset, n, spikes),
+                    (Model::Poisson(m), BlockState::Poisson(st)) => {
+                        m.update(st, seed, s, offset, n, spikes)
+                    }
                     (Model::Generator, BlockState::Generator(g)) => g.update(s, spikes),
                     $((Model::$variant(m), BlockState::$variant(st)) => {
                         m.update(st, inputs, i_ext, offset, spikes)
@@ -377,9 +379,12 @@ pub fn lower(
                 }
                 *r *= dt / 1000.0;
             }
-            let blocks = block_sizes(pop.size).map(|_| BlockState::Poisson).collect();
+            let src = poisson::PoissonSource::new(probs, id);
+            let blocks = block_sizes(pop.size)
+                .map(|(start, n)| BlockState::Poisson(src.state(seed, start as u32, n)))
+                .collect();
             Lowered {
-                model: Model::Poisson(poisson::PoissonSource { p: probs, id }),
+                model: Model::Poisson(src),
                 ports: vec![],
                 variables: vec![],
                 blocks,

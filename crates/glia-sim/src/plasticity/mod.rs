@@ -44,7 +44,7 @@ pub mod stdp;
 pub mod triplet;
 pub mod vogels;
 
-use crate::csr::{Csr, Weights};
+use crate::csr::{Csr, Delays, Weights};
 use glia_spec::{ModelError, Plasticity as Spec};
 use serde::de::DeserializeOwned;
 
@@ -261,6 +261,81 @@ pub struct Plastic<R: Rule> {
     post_hist: Vec<Vec<u32>>,
     /// `(k, channel)`: parameter `R::MODULATED[k]` follows modulator `channel`.
     bindings: Vec<(usize, usize)>,
+    /// Short-term plasticity release factors of the spikes in `pre_hist` (same layout), when the
+    /// projection has `stp` and `d_ax ≥ 1`.
+    fac_hist: Vec<Vec<f32>>,
+    /// Per-synapse delays: the schedule of presynaptic events (`None` with one delay).
+    het: Option<Box<Het>>,
+}
+
+/// The presynaptic side of a projection with per-synapse delays. Synapse `q` (delay `d_q`) has
+/// the axonal delay `d_q − d_dend`; a spike of source `i` emitted in step `e` reaches it in the
+/// phase of step `e + d_ax[q]`. The presynaptic trace *at the synapse* is then the source's
+/// trace at emission time `d_ax[q]` steps earlier, so traces stay per neuron (decayed and
+/// incremented at emission) and a ring of the last `max d_ax + 1` steps of them serves every
+/// synapse.
+#[derive(Clone, Debug)]
+struct Het {
+    /// Axonal delay of every synapse (CSR order) \[steps\].
+    d_ax: Vec<u16>,
+    /// CSR positions, each row ordered by axonal delay (by target within one delay).
+    perm: Vec<u32>,
+    /// `grp_ptr[i]..grp_ptr[i + 1]` index the groups of row `i` in `grp`.
+    grp_ptr: Vec<u32>,
+    /// Synapses of one row with one axonal delay: `(d_ax, start, end)`, range into `perm`.
+    grp: Vec<(u16, u32, u32)>,
+    /// Ring length `max d_ax + 1`.
+    len: u64,
+    /// Per ring step `e mod len`: the presynaptic traces after that step's decay and before its
+    /// spikes (`PRE` per source).
+    hist: Vec<f32>,
+    /// Per ring step: bit set of the sources that spiked.
+    spiked: Vec<u64>,
+    /// 64-bit words per bit set.
+    words: usize,
+    /// Per ring step `a mod len`: `(source, group, STP factor)` of the spikes that reach the
+    /// synapses of that group in the phase of step `a`.
+    cal: Vec<Vec<(u32, u32, f32)>>,
+}
+
+impl Het {
+    fn new(csr: &Csr, ds: &[u16], d_dend: u16, n_src: usize, pre: usize) -> Self {
+        let d_ax: Vec<u16> = ds.iter().map(|&d| d - d_dend).collect();
+        let max_ax = d_ax.iter().copied().max().unwrap_or(0);
+        let len = u64::from(max_ax) + 1;
+        let mut perm: Vec<u32> = (0..csr.len() as u32).collect();
+        let mut grp_ptr = Vec::with_capacity(n_src + 1);
+        let mut grp = Vec::new();
+        grp_ptr.push(0u32);
+        for i in 0..n_src {
+            let (a, b) = (csr.row_ptr[i] as usize, csr.row_ptr[i + 1] as usize);
+            let row = &mut perm[a..b];
+            row.sort_by_key(|&q| d_ax[q as usize]);
+            let mut k = a;
+            while k < b {
+                let d = d_ax[perm[k] as usize];
+                let mut e = k + 1;
+                while e < b && d_ax[perm[e] as usize] == d {
+                    e += 1;
+                }
+                grp.push((d, k as u32, e as u32));
+                k = e;
+            }
+            grp_ptr.push(grp.len() as u32);
+        }
+        let words = n_src.div_ceil(64);
+        Het {
+            d_ax,
+            perm,
+            grp_ptr,
+            grp,
+            len,
+            hist: vec![0.0; len as usize * n_src * pre],
+            spiked: vec![0; len as usize * words],
+            words,
+            cal: vec![Vec::new(); len as usize],
+        }
+    }
 }
 
 impl<R: Rule> Plastic<R> {
@@ -273,6 +348,7 @@ impl<R: Rule> Plastic<R> {
         d: u16,
         bindings: Vec<(usize, usize)>,
     ) -> Self {
+        const { assert!(R::PRE <= MAX_TRACES && R::POST <= MAX_TRACES) };
         let d_dend = spec.dendritic_steps;
         let d_ax = d - d_dend;
         // Column index by counting sort: stable, so sources appear in increasing order.
@@ -294,6 +370,11 @@ impl<R: Rule> Plastic<R> {
                 *k += 1;
             }
         }
+        let het = match &csr.delays {
+            Delays::PerSynapse(ds) => Some(Box::new(Het::new(csr, ds, d_dend, n_src, R::PRE))),
+            Delays::Const(_) => None,
+        };
+        let d_ax = if het.is_some() { 0 } else { d_ax };
         Plastic {
             rule,
             d_ax,
@@ -309,6 +390,8 @@ impl<R: Rule> Plastic<R> {
             pre_hist: vec![Vec::new(); if d_ax > 0 { d_ax as usize + 1 } else { 0 }],
             post_hist: vec![Vec::new(); if d_dend > 0 { d_dend as usize + 1 } else { 0 }],
             bindings,
+            fac_hist: vec![Vec::new(); if d_ax > 0 { d_ax as usize + 1 } else { 0 }],
+            het,
         }
     }
 
@@ -320,6 +403,7 @@ impl<R: Rule> Plastic<R> {
         s: u64,
         src_spikes: &[u32],
         tgt_spikes: &[u32],
+        stp: Option<&[f32]>,
         csr: &mut Csr,
         ring: &mut [f32],
         g: RingGeom,
@@ -328,6 +412,9 @@ impl<R: Rule> Plastic<R> {
     ) -> u64 {
         for &(k, m) in &self.bindings {
             self.rule.set_modulated(k, modulators[m]);
+        }
+        if self.het.is_some() {
+            return self.step_het(s, src_spikes, tgt_spikes, stp, csr, ring, g, modulators, dt);
         }
         let Weights::PerSynapse(w) = &mut csr.weights else {
             unreachable!("plastic projections have per-synapse weights")
@@ -352,7 +439,7 @@ impl<R: Rule> Plastic<R> {
         let d = u64::from(self.d_ax + self.d_dend);
         // 2. Delivery of spikes that reach the synapse now (d_ax = 0).
         if self.d_ax == 0 {
-            events += deliver(src_spikes, row_ptr, targets, w, ring, g, s + d);
+            events += deliver(src_spikes, stp, row_ptr, targets, w, ring, g, s + d);
         }
         // 3. Presynaptic events.
         let pre_now: &[u32] = if self.d_ax == 0 {
@@ -420,46 +507,235 @@ impl<R: Rule> Plastic<R> {
             rule.post_spike(tr);
         }
         // 5. Every step.
-        if R::EVERY_STEP {
-            if sg < 0.0 {
-                w.iter_mut().for_each(|x| *x = -*x);
-            }
-            rule.every_step(w, &mut self.syn, &c);
-            for x in w.iter_mut() {
-                *x = (sg * *x).clamp(lo, hi);
-            }
-        }
-        if R::EVERY_STEP_POST {
-            if sg < 0.0 {
-                w.iter_mut().for_each(|x| *x = -*x);
-            }
-            rule.every_step_post(w, targets, &self.post, &c);
-            for x in w.iter_mut() {
-                *x = (sg * *x).clamp(lo, hi);
-            }
-        }
+        every_step(rule, w, &mut self.syn, targets, &self.post, &c, sg, lo, hi);
         // Histories.
         if self.d_ax > 0 {
             let l = self.pre_hist.len() as u64;
             let h = &mut self.pre_hist[(s % l) as usize];
             h.clear();
             h.extend_from_slice(src_spikes);
+            if let Some(f) = stp {
+                let h = &mut self.fac_hist[(s % l) as usize];
+                h.clear();
+                h.extend_from_slice(f);
+            }
         }
-        if self.d_dend > 0 {
-            let l = self.post_hist.len() as u64;
-            let h = &mut self.post_hist[(s % l) as usize];
-            h.clear();
-            h.extend_from_slice(tgt_spikes);
-        }
+        push_hist(&mut self.post_hist, s, tgt_spikes);
         // 6. Delivery of spikes that reach the synapse next step (d_ax ≥ 1).
         if self.d_ax > 0 {
             let l = self.pre_hist.len() as u64;
-            let next = &self.pre_hist[((s + 2) % l) as usize];
+            let k = ((s + 2) % l) as usize;
             let slot = s + 1 + u64::from(self.d_dend);
-            events += deliver(next, row_ptr, targets, w, ring, g, slot);
+            let f = stp.map(|_| &self.fac_hist[k][..]);
+            events += deliver(&self.pre_hist[k], f, row_ptr, targets, w, ring, g, slot);
         }
         events
     }
+
+    /// The phase of step `s` with per-synapse delays (see [`Het`]): as [`Plastic::step`], with
+    /// each synapse's own axonal delay and the presynaptic traces it sees read from the ring of
+    /// emission-time traces.
+    #[allow(clippy::too_many_arguments)]
+    fn step_het(
+        &mut self,
+        s: u64,
+        src_spikes: &[u32],
+        tgt_spikes: &[u32],
+        stp: Option<&[f32]>,
+        csr: &mut Csr,
+        ring: &mut [f32],
+        g: RingGeom,
+        modulators: &[f32],
+        dt: f32,
+    ) -> u64 {
+        let Weights::PerSynapse(w) = &mut csr.weights else {
+            unreachable!("plastic projections have per-synapse weights")
+        };
+        let (row_ptr, targets) = (&csr.row_ptr, &csr.targets);
+        let h = self.het.as_deref_mut().expect("per-synapse delays");
+        let rule = &self.rule;
+        let (lo, hi) = (self.w_min, self.w_max);
+        let sg: f32 = if hi <= 0.0 { -1.0 } else { 1.0 };
+        let c = Ctx {
+            modulators,
+            dt,
+            step: s,
+            w_min: if sg < 0.0 { -hi } else { lo },
+            w_max: if sg < 0.0 { -lo } else { hi },
+        };
+        let (pp, qp, sp) = (R::PRE, R::POST, R::SYN);
+        let n_src = row_ptr.len() - 1;
+        let d_dend = u64::from(self.d_dend);
+        let mut events = 0;
+        // 1. Decay; the emission-time traces of this step (before its spikes) go to the ring,
+        // then this step's spikes update them.
+        decay(&mut self.pre, rule.pre_decay());
+        decay(&mut self.post, rule.post_decay());
+        let cur = (s % h.len) as usize;
+        h.hist[cur * n_src * pp..(cur + 1) * n_src * pp].copy_from_slice(&self.pre);
+        let bits = &mut h.spiked[cur * h.words..(cur + 1) * h.words];
+        bits.fill(0);
+        for &i in src_spikes {
+            bits[i as usize / 64] |= 1 << (i % 64);
+            rule.pre_spike(&mut self.pre[i as usize * pp..(i as usize + 1) * pp]);
+        }
+        // 2. Schedule this step's spikes group by group; groups with no axonal delay reach the
+        // synapse now and are delivered before their update, into slot `s + d_dend`.
+        for (k, &i) in src_spikes.iter().enumerate() {
+            let f = stp.map_or(1.0, |f| f[k]);
+            for gi in h.grp_ptr[i as usize]..h.grp_ptr[i as usize + 1] {
+                let (d, a, b) = h.grp[gi as usize];
+                if d == 0 {
+                    events += deliver_perm(
+                        &h.perm[a as usize..b as usize],
+                        f,
+                        targets,
+                        w,
+                        ring,
+                        g,
+                        s + d_dend,
+                    );
+                }
+                h.cal[((s + u64::from(d)) % h.len) as usize].push((i, gi, f));
+            }
+        }
+        // 3. Presynaptic events reaching their synapses now.
+        let mut now = std::mem::take(&mut h.cal[cur]);
+        for &(i, gi, _) in &now {
+            let (d, a, b) = h.grp[gi as usize];
+            let e = ((s + h.len - u64::from(d)) % h.len) as usize;
+            let i = i as usize;
+            let tr = &h.hist[(e * n_src + i) * pp..(e * n_src + i + 1) * pp];
+            for &q in &h.perm[a as usize..b as usize] {
+                let q = q as usize;
+                let j = targets[q] as usize;
+                let nw = rule.on_pre(
+                    sg * w[q],
+                    &mut self.syn[q * sp..(q + 1) * sp],
+                    tr,
+                    &self.post[j * qp..(j + 1) * qp],
+                    &c,
+                );
+                w[q] = (sg * nw).clamp(lo, hi);
+            }
+        }
+        now.clear();
+        h.cal[cur] = now;
+        // 4. Postsynaptic events: each synapse sees its source's trace `d_ax[q]` steps ago,
+        // including a spike of that step (it reached the synapse first).
+        let post_now: &[u32] = if self.d_dend == 0 {
+            tgt_spikes
+        } else {
+            let l = self.post_hist.len() as u64;
+            &self.post_hist[((s + 1) % l) as usize]
+        };
+        let mut tmp = [0.0f32; MAX_TRACES];
+        for &j in post_now {
+            let j = j as usize;
+            let tr = &mut self.post[j * qp..(j + 1) * qp];
+            for k in self.col_ptr[j]..self.col_ptr[j + 1] {
+                let (q, i) = (self.col_syn[k] as usize, self.col_src[k] as usize);
+                let e = ((s + h.len - u64::from(h.d_ax[q])) % h.len) as usize;
+                let at = (e * n_src + i) * pp;
+                let pre: &[f32] = if (h.spiked[e * h.words + i / 64] >> (i % 64)) & 1 == 1 {
+                    tmp[..pp].copy_from_slice(&h.hist[at..at + pp]);
+                    rule.pre_spike(&mut tmp[..pp]);
+                    &tmp[..pp]
+                } else {
+                    &h.hist[at..at + pp]
+                };
+                let nw = rule.on_post(sg * w[q], &mut self.syn[q * sp..(q + 1) * sp], pre, tr, &c);
+                w[q] = (sg * nw).clamp(lo, hi);
+            }
+            rule.post_spike(tr);
+        }
+        // 5. Every step.
+        every_step(rule, w, &mut self.syn, targets, &self.post, &c, sg, lo, hi);
+        push_hist(&mut self.post_hist, s, tgt_spikes);
+        // 6. Delivery of the spikes that reach their synapses next step (axonal delay ≥ 1): all
+        // land in slot `s + 1 + d_dend`.
+        let next = ((s + 1) % h.len) as usize;
+        if h.len > 1 {
+            for &(_, gi, f) in &h.cal[next] {
+                let (_, a, b) = h.grp[gi as usize];
+                events += deliver_perm(
+                    &h.perm[a as usize..b as usize],
+                    f,
+                    targets,
+                    w,
+                    ring,
+                    g,
+                    s + 1 + d_dend,
+                );
+            }
+        }
+        events
+    }
+}
+
+/// Most trace values per neuron a rule may have (`Rule::PRE`, `Rule::POST`).
+const MAX_TRACES: usize = 8;
+
+/// Keep the spikes of step `s` in a ring of spike lists (nothing when the ring is empty).
+fn push_hist(hist: &mut [Vec<u32>], s: u64, spikes: &[u32]) {
+    if !hist.is_empty() {
+        let h = &mut hist[(s % hist.len() as u64) as usize];
+        h.clear();
+        h.extend_from_slice(spikes);
+    }
+}
+
+/// Step 5 of the phase: [`Rule::every_step`] and [`Rule::every_step_post`] over all synapses,
+/// on magnitudes (`sg = −1`) when the weights are negative, then clipping.
+#[allow(clippy::too_many_arguments)]
+#[inline]
+fn every_step<R: Rule>(
+    rule: &R,
+    w: &mut [f32],
+    syn: &mut [f32],
+    targets: &[u32],
+    post: &[f32],
+    c: &Ctx<'_>,
+    sg: f32,
+    lo: f32,
+    hi: f32,
+) {
+    if R::EVERY_STEP {
+        if sg < 0.0 {
+            w.iter_mut().for_each(|x| *x = -*x);
+        }
+        rule.every_step(w, syn, c);
+        for x in w.iter_mut() {
+            *x = (sg * *x).clamp(lo, hi);
+        }
+    }
+    if R::EVERY_STEP_POST {
+        if sg < 0.0 {
+            w.iter_mut().for_each(|x| *x = -*x);
+        }
+        rule.every_step_post(w, targets, post, c);
+        for x in w.iter_mut() {
+            *x = (sg * *x).clamp(lo, hi);
+        }
+    }
+}
+
+/// Add `f·w[q]` for the synapses `qs` (CSR positions) to ring slot `slot`.
+fn deliver_perm(
+    qs: &[u32],
+    f: f32,
+    targets: &[u32],
+    w: &[f32],
+    ring: &mut [f32],
+    g: RingGeom,
+    slot: u64,
+) -> u64 {
+    let off = ((slot % g.slots) as usize * g.np + g.port) * g.padded;
+    let row = &mut ring[off..off + g.padded];
+    for &q in qs {
+        row[targets[q as usize] as usize] += w[q as usize] * f;
+    }
+    qs.len() as u64
 }
 
 /// Synapses per gather batch in postsynaptic updates.
@@ -484,9 +760,12 @@ fn decay(tr: &mut [f32], factors: &[f32]) {
     }
 }
 
-/// Add the weights of the rows of `spikes` to ring slot `slot` (absolute step).
+/// Add the weights of the rows of `spikes` to ring slot `slot` (absolute step), each row scaled
+/// by its spike's short-term plasticity factor when `stp` is given (aligned with `spikes`).
+#[allow(clippy::too_many_arguments)]
 fn deliver(
     spikes: &[u32],
+    stp: Option<&[f32]>,
     row_ptr: &[u64],
     targets: &[u32],
     w: &[f32],
@@ -497,14 +776,24 @@ fn deliver(
     let off = ((slot % g.slots) as usize * g.np + g.port) * g.padded;
     let row = &mut ring[off..off + g.padded];
     let mut events = 0;
-    for &i in spikes {
+    for (k, &i) in spikes.iter().enumerate() {
         let (a, b) = (
             row_ptr[i as usize] as usize,
             row_ptr[i as usize + 1] as usize,
         );
         events += (b - a) as u64;
-        for (&t, &x) in targets[a..b].iter().zip(&w[a..b]) {
-            row[t as usize] += x;
+        match stp {
+            None => {
+                for (&t, &x) in targets[a..b].iter().zip(&w[a..b]) {
+                    row[t as usize] += x;
+                }
+            }
+            Some(f) => {
+                let f = f[k];
+                for (&t, &x) in targets[a..b].iter().zip(&w[a..b]) {
+                    row[t as usize] += x * f;
+                }
+            }
         }
     }
     events
@@ -580,6 +869,7 @@ macro_rules! registry {
                 s: u64,
                 src: &[u32],
                 tgt: &[u32],
+                stp: Option<&[f32]>,
                 csr: &mut Csr,
                 ring: &mut [f32],
                 g: RingGeom,
@@ -587,7 +877,7 @@ macro_rules! registry {
                 dt: f32,
             ) -> u64 {
                 match self {
-                    $(AnyPlastic::$variant(p) => p.step(s, src, tgt, csr, ring, g, m, dt),)*
+                    $(AnyPlastic::$variant(p) => p.step(s, src, tgt, stp, csr, ring, g, m, dt),)*
                 }
             }
         }
@@ -674,6 +964,19 @@ pub(crate) fn lower(
             ),
         ));
     }
+    if let Delays::PerSynapse(ds) = &csr.delays
+        && let Some(&m) = ds.iter().min()
+        && m < spec.dendritic_steps
+    {
+        return Err(ModelError::invalid(
+            ctx.path("dendritic_delay"),
+            format!(
+                "must be ≤ the projection's smallest delay ({} ms), got {}",
+                (f64::from(m) * dt * 1e9).round() / 1e9,
+                spec.dendritic_delay
+            ),
+        ));
+    }
     let d = csr.max_delay();
     let state = AnyPlastic::lower(&ctx, csr, n_src, n_tgt, d)?;
     Ok(PlasticProj { proj, state })
@@ -698,6 +1001,7 @@ impl crate::Network {
                 s,
                 &self.spikes[proj.source],
                 &self.spikes[proj.target],
+                proj.stp.as_ref().map(|st| &st.factors[..]),
                 &mut proj.csr,
                 &mut self.rings[proj.target],
                 g,
