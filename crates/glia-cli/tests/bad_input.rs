@@ -238,9 +238,23 @@ fn cases() -> Vec<Case> {
         },
         Case {
             name: "infinite initial value in an npy (issue 12)",
-            model: edit("tau_m = 10.0 }", "tau_m = 10.0 }\ninitial.v = { file = \"v0.npy\" }"),
+            model: edit(
+                "params = { tau_m = 10.0, V_th = -55.0 }",
+                "params = { tau_m = 10.0, V_th = -55.0 }\ninitial.v = { file = \"v0.npy\" }",
+            ),
             setup: Some(|dir| {
-                let v = Array1::from(vec![-70.0f32, -65.0, -60.0, f32::NEG_INFINITY, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0]);
+                let v = Array1::from(vec![
+                    -70.0f32,
+                    -65.0,
+                    -60.0,
+                    f32::NEG_INFINITY,
+                    0.0,
+                    0.0,
+                    0.0,
+                    0.0,
+                    0.0,
+                    0.0,
+                ]);
                 ndarray_npy::write_npy(dir.join("v0.npy"), &v).unwrap();
             }),
             expect: vec!["populations[0].initial.v.file", "v0.npy: element 3 is -inf"],

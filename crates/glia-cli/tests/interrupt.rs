@@ -10,7 +10,7 @@ fn interrupt_with(signal: &str) {
     let out = dir.path().join("out");
     let model = concat!(env!("CARGO_MANIFEST_DIR"), "/../../examples/cuba.toml");
     let child = Command::new(env!("CARGO_BIN_EXE_glia"))
-        .args(["run", model, "--duration", "10000000", "--out"])
+        .args(["run", model, "--duration", "10000000", "--no-memory-check", "--out"])
         .arg(&out)
         .stderr(std::process::Stdio::piped())
         .spawn()
@@ -23,7 +23,11 @@ fn interrupt_with(signal: &str) {
     assert!(status.success());
     let output = child.wait_with_output().unwrap();
     let stderr = String::from_utf8_lossy(&output.stderr);
-    assert_eq!(output.status.code(), Some(130), "{signal}: stderr: {stderr}");
+    assert_eq!(
+        output.status.code(),
+        Some(130),
+        "{signal}: stderr: {stderr}"
+    );
     assert!(!stderr.contains("panicked"), "{stderr}");
     let summary: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).unwrap()).unwrap();

@@ -7,8 +7,8 @@ use std::time::{Duration, Instant};
 
 const GLIA: &str = env!("CARGO_BIN_EXE_glia");
 
-/// 1500 LIF neurons driven by Poisson input; neuron 1234 gets a DC input of 1e300 pA from 5 ms
-/// on (finite in the model file, infinite in the engine's single precision).
+/// 1500 LIF neurons driven by Poisson input; neuron 1234 gets two spikes of 3e38 pA (a finite
+/// weight) at 5 and 5.1 ms: its synaptic current overflows to infinity at step 52.
 const OVERFLOW: &str = r#"
 [simulation]
 dt = 0.1
@@ -21,6 +21,12 @@ model = "lif"
 params = { tau_m = 20.0, C_m = 200.0, E_L = -70.0, V_th = -54.0, V_reset = -60.0 }
 ports.exc = { type = "current", tau_syn = 5.0 }
 
+[[populations]]
+name = "kick"
+size = 1500
+model = "spike_generator"
+params = { times = [5.0, 5.1], ids = [1234, 1234] }
+
 [[inputs]]
 kind = "poisson"
 target = "cells"
@@ -28,12 +34,13 @@ port = "exc"
 rate = 2000.0
 weight = 30.0
 
-[[inputs]]
-kind = "dc"
+[[projections]]
+source = "kick"
 target = "cells"
-amplitude = 1e300
-ids = [1234]
-start = 5.0
+port = "exc"
+connect = { rule = "one_to_one" }
+weight = 3e38
+delay = 0.1
 
 [[monitors]]
 kind = "spikes"
@@ -59,7 +66,7 @@ fn non_finite_state_stops_the_run_with_partial_outputs() {
     for want in [
         "population \"cells\"",
         "neuron 1234",
-        "variable v",
+        "variable I_exc",
         "at step 60 (t = 6 ms)",
         "steps 51..=60",
     ] {
@@ -78,12 +85,18 @@ fn non_finite_state_stops_the_run_with_partial_outputs() {
     assert!(!ids.1.is_empty());
 
     // warn: one warning, the run completes
-    let o = glia(dir.path(), &["run", "m.toml", "--out", "w", "--on-nan", "warn"]);
+    let o = glia(
+        dir.path(),
+        &["run", "m.toml", "--out", "w", "--on-nan", "warn"],
+    );
     let err = String::from_utf8_lossy(&o.stderr);
     assert_eq!(o.status.code(), Some(0), "{err}");
     assert_eq!(err.matches("warning: non-finite state").count(), 1, "{err}");
     // off: no check, no warning
-    let o = glia(dir.path(), &["run", "m.toml", "--out", "f", "--on-nan", "off"]);
+    let o = glia(
+        dir.path(),
+        &["run", "m.toml", "--out", "f", "--on-nan", "off"],
+    );
     let err = String::from_utf8_lossy(&o.stderr);
     assert_eq!(o.status.code(), Some(0), "{err}");
     assert!(!err.contains("non-finite"), "{err}");
@@ -115,7 +128,10 @@ delay = 1.0
     std::fs::write(dir.path().join("big.toml"), text).unwrap();
     for cmd in ["validate", "run"] {
         let t0 = Instant::now();
-        let o = glia(dir.path(), &[cmd, "big.toml", "--out", "out"][..if cmd == "run" { 4 } else { 2 }]);
+        let o = glia(
+            dir.path(),
+            &[cmd, "big.toml", "--out", "out"][..if cmd == "run" { 4 } else { 2 }],
+        );
         let took = t0.elapsed();
         let err = String::from_utf8_lossy(&o.stderr);
         assert_eq!(o.status.code(), Some(2), "{cmd}: {err}");

@@ -164,8 +164,7 @@ pub fn read_array(path: &Path) -> Result<Shaped, IoError> {
 /// Parse the contents of a `.npy` file (what [`read_array`] does with the bytes it reads);
 /// `path` names the source in errors.
 pub fn parse_npy(bytes: &[u8], path: &Path) -> Result<Shaped, IoError> {
-    let r: Result<Shaped, String> =
-        try_all!(ArrayD::read_npy(Cursor::new(bytes)).map_err(npy_err));
+    let r: Result<Shaped, String> = try_all!(ArrayD::read_npy(Cursor::new(bytes)).map_err(npy_err));
     r.map_err(|m| format_err(path, None, m))
 }
 

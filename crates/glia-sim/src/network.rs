@@ -331,10 +331,7 @@ impl Network {
             while done < steps {
                 self.step_once();
                 done += 1;
-                if check_every > 0
-                    && (done % check_every == 0 || done == steps)
-                    && !check(&*self)
-                {
+                if check_every > 0 && (done % check_every == 0 || done == steps) && !check(&*self) {
                     complete = false;
                     break;
                 }

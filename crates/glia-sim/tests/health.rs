@@ -71,10 +71,20 @@ fn nan_in_state_stops_the_run_naming_population_neuron_variable_and_step() {
     // found at the first check after the overflow
     assert_eq!((f.step, f.last_ok), (50 + CHECK_EVERY, 50));
     assert_eq!(net.step, 50 + CHECK_EVERY, "the run stopped at the check");
-    assert_eq!((f.population.as_str(), f.neuron, f.variable.as_str()), ("cells", 1234, "I_exc"));
+    assert_eq!(
+        (f.population.as_str(), f.neuron, f.variable.as_str()),
+        ("cells", 1234, "I_exc")
+    );
     assert!(!f.value.is_finite());
     let msg = f.to_string();
-    for want in ["\"cells\"", "neuron 1234", "variable I_exc", "step 60", "t = 6 ms", "51..=60"] {
+    for want in [
+        "\"cells\"",
+        "neuron 1234",
+        "variable I_exc",
+        "step 60",
+        "t = 6 ms",
+        "51..=60",
+    ] {
         assert!(msg.contains(want), "{want:?} not in {msg}");
     }
 }
@@ -123,7 +133,10 @@ fn nan_plastic_weight_is_named_as_the_cause() {
         (42, sources[42], targets[42])
     );
     assert_eq!(f.population, "cells");
-    assert!(f.to_string().contains("plastic weight 42 of projection \"plastic\""));
+    assert!(
+        f.to_string()
+            .contains("plastic weight 42 of projection \"plastic\"")
+    );
 }
 
 #[test]

@@ -56,7 +56,7 @@ impl Estimate {
     /// The `n` largest contributors, largest first.
     pub fn largest(&self, n: usize) -> Vec<&Part> {
         let mut v: Vec<&Part> = self.parts.iter().collect();
-        v.sort_by(|a, b| b.bytes.cmp(&a.bytes));
+        v.sort_by_key(|p| std::cmp::Reverse(p.bytes));
         v.truncate(n);
         v
     }
