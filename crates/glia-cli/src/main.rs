@@ -1,10 +1,11 @@
 //! `glia`: run, validate and benchmark model files.
 //!
 //! This file only translates: arguments → [`glia_spec::Overrides`], errors → exit codes
-//! (0 success, 2 bad input, 1 internal error), progress → a bar on stderr.
+//! (0 success, 2 bad input, 3 numerical fault, 130 interrupted, 1 internal error), progress → a
+//! bar on stderr.
 
 use clap::{Parser, Subcommand, ValueEnum};
-use glia_sim::output::{RunInfo, write_outputs};
+use glia_sim::output::{RunInfo, write_outputs, write_outputs_stopped};
 use glia_spec::{ModelError, Overrides};
 use indicatif::{ProgressBar, ProgressStyle};
 use std::path::{Path, PathBuf};
@@ -37,6 +38,43 @@ struct Common {
     /// Set a model parameter defined in \[parameters\], e.g. --param order=5000 (repeatable).
     #[arg(long = "param", value_name = "NAME=VALUE", value_parser = parse_param)]
     params: Vec<(String, f64)>,
+    /// What a NaN or infinity in a neuron's state does: stop the run with an error naming
+    /// population, neuron, variable and step (outputs so far written, exit 3), warn once and
+    /// run on, or go unchecked.
+    #[arg(long, value_enum, default_value_t = OnNanArg::Error)]
+    on_nan: OnNanArg,
+    /// Build even when the model's memory estimate exceeds the available memory.
+    #[arg(long)]
+    no_memory_check: bool,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum OnNanArg {
+    Error,
+    Warn,
+    Off,
+}
+
+impl From<OnNanArg> for glia_sim::health::OnNan {
+    fn from(a: OnNanArg) -> Self {
+        match a {
+            OnNanArg::Error => Self::Error,
+            OnNanArg::Warn => Self::Warn,
+            OnNanArg::Off => Self::Off,
+        }
+    }
+}
+
+/// Refuse a model whose memory estimate exceeds `MemAvailable` (unless `--no-memory-check`).
+fn memory_check(model: &glia_spec::Model, common: &Common) -> Result<(), Failure> {
+    if common.no_memory_check {
+        return Ok(());
+    }
+    let est = glia_spec::estimate::estimate(model);
+    match glia_spec::estimate::available_memory() {
+        Some(avail) => glia_spec::estimate::check(&est, avail).map_err(Failure::Input),
+        None => Ok(()),
+    }
 }
 
 #[derive(Subcommand)]
@@ -291,6 +329,8 @@ enum Failure {
     Input(String),
     /// Stopped by Ctrl-C or SIGTERM after writing partial outputs: exit 130.
     Interrupted,
+    /// Stopped by a NaN or infinity in the state after writing partial outputs: exit 3.
+    Numerical(String),
 }
 
 impl From<ModelError> for Failure {
@@ -367,6 +407,7 @@ fn run(
         model.dt,
         model.threads
     );
+    memory_check(&model, common)?;
     let mut net = glia_sim::build::build(&model)?;
     eprintln!("built {} synapses in {:.2} s", net.synapses(), net.build_s);
 
@@ -378,19 +419,30 @@ fn run(
     }
     let pb = progress_bar(model.steps, model.dt);
     let dt = model.dt;
-    let stats = net.run(model.steps, &mut |p| {
-        pb.set_position(p.done);
-        pb.set_message(format!(
-            "{:.0} / {:.0} ms",
-            p.done as f64 * dt,
-            p.total as f64 * dt
-        ));
-        !stop.load(Ordering::SeqCst)
-    });
+    let (stats, fault) = glia_sim::health::run_checked(
+        &mut net,
+        model.steps,
+        common.on_nan.into(),
+        &mut |p| {
+            pb.set_position(p.done);
+            pb.set_message(format!(
+                "{:.0} / {:.0} ms",
+                p.done as f64 * dt,
+                p.total as f64 * dt
+            ));
+            !stop.load(Ordering::SeqCst)
+        },
+        &mut |f| pb.suspend(|| eprintln!("warning: {f} (--on-nan=warn: running on)")),
+    );
     pb.finish_and_clear();
-    if !stats.complete {
+    let reason = match &fault {
+        Some(f) => Some(f.to_string()),
+        None if !stats.complete => Some("interrupted (SIGINT or SIGTERM)".to_string()),
+        None => None,
+    };
+    if let Some(r) = &reason {
         eprintln!(
-            "interrupted at {:.1} ms: writing what was recorded (summary.json has \"complete\": false)",
+            "stopped at {:.1} ms: {r}; writing what was recorded (summary.json has \"complete\": false)",
             net.step as f64 * dt
         );
     }
@@ -399,7 +451,7 @@ fn run(
         run: stats,
         parameters: &model.parameters,
     };
-    let files = write_outputs(&net, &out, &info)?;
+    let files = write_outputs_stopped(&net, &out, &info, reason.as_deref())?;
     let secs = net.step as f64 * dt / 1000.0;
     eprintln!(
         "simulated {:.1} ms in {:.2} s ({:.3} s per simulated s, {:.3e} synaptic events/s)",
@@ -420,6 +472,9 @@ fn run(
     println!("outputs in {}:", out.display());
     for f in files {
         println!("  {}", f.display());
+    }
+    if let Some(f) = fault {
+        return Err(Failure::Numerical(f.to_string()));
     }
     if !stats.complete {
         return Err(Failure::Interrupted);
@@ -504,6 +559,14 @@ fn validate(model_path: &Path, common: &Common) -> Result<(), Failure> {
         return Ok(());
     }
     let model = glia_spec::load(model_path, &overrides(common))?;
+    let est = glia_spec::estimate::estimate(&model);
+    println!(
+        "{}: {est}; available {}",
+        model_path.display(),
+        glia_spec::estimate::available_memory()
+            .map_or("unknown".into(), glia_spec::estimate::human)
+    );
+    memory_check(&model, common)?;
     let net = glia_sim::build::build(&model)?;
     println!(
         "{}: valid — {} populations, {} neurons, {} projections, {} synapses, {} steps",
@@ -759,9 +822,19 @@ fn bench(which: BenchNet, json: bool, common: &Common) -> Result<(), Failure> {
         _ => 10_000.0,
     }));
     let model = glia_spec::parse(text, Path::new("examples"), &ov)?;
+    memory_check(&model, common)?;
     let mut net = glia_sim::build::build(&model)?;
     let cpu0 = process_cpu_s();
-    let stats = net.run(model.steps, &mut |_| true);
+    let (stats, fault) = glia_sim::health::run_checked(
+        &mut net,
+        model.steps,
+        common.on_nan.into(),
+        &mut |_| true,
+        &mut |f| eprintln!("warning: {f}"),
+    );
+    if let Some(f) = fault {
+        return Err(Failure::Numerical(f.to_string()));
+    }
     let sim_cpu_s = process_cpu_s().zip(cpu0).map(|(b, a)| b - a);
     let bio_s = model.duration / 1000.0;
     let spikes: u64 = net.stats.iter().map(|s| s.total).sum();
@@ -780,6 +853,7 @@ fn bench(which: BenchNet, json: bool, common: &Common) -> Result<(), Failure> {
         "rate_hz": spikes as f64 / (neurons as f64 * bio_s),
         "synaptic_events_per_s": stats.events as f64 / stats.wall_s,
         "sim_cpu_s": sim_cpu_s,
+        "on_nan": format!("{:?}", glia_sim::health::OnNan::from(common.on_nan)).to_lowercase(),
     });
     if json {
         println!("{record}");
@@ -867,6 +941,10 @@ fn main() -> ExitCode {
         Ok(Err(Failure::Interrupted)) => {
             eprintln!("interrupted: partial outputs written");
             ExitCode::from(130)
+        }
+        Ok(Err(Failure::Numerical(msg))) => {
+            eprintln!("error: {msg}; partial outputs written");
+            ExitCode::from(3)
         }
         Err(_) => ExitCode::from(1),
     }

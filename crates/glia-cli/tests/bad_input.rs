@@ -214,6 +214,51 @@ fn cases() -> Vec<Case> {
                 "indices must have an integer dtype, got a float array",
             ],
         },
+        Case {
+            name: "NaN weight in the npz (issue 12)",
+            model: edit(
+                "connect = { rule = \"fixed_probability\", p = 0.5 }",
+                explicit,
+            ),
+            setup: Some(|dir| {
+                let mut z = NpzWriter::new(std::fs::File::create(dir.join("conn.npz")).unwrap());
+                z.add_array("sources", &Array1::from(vec![0i64, 1, 2, 3]))
+                    .unwrap();
+                z.add_array("targets", &Array1::from(vec![0i64, 1, 2, 3]))
+                    .unwrap();
+                z.add_array("weights", &Array1::from(vec![1.0f64, 2.0, f64::NAN, 4.0]))
+                    .unwrap();
+                z.finish().unwrap();
+            }),
+            expect: vec![
+                "projections[0].connect.file",
+                "conn.npz (array 'weights')",
+                "element 2 is NaN",
+            ],
+        },
+        Case {
+            name: "infinite initial value in an npy (issue 12)",
+            model: edit(
+                "params = { tau_m = 10.0, V_th = -55.0 }",
+                "params = { tau_m = 10.0, V_th = -55.0 }\ninitial.v = { file = \"v0.npy\" }",
+            ),
+            setup: Some(|dir| {
+                let v = Array1::from(vec![
+                    -70.0f32,
+                    -65.0,
+                    -60.0,
+                    f32::NEG_INFINITY,
+                    0.0,
+                    0.0,
+                    0.0,
+                    0.0,
+                    0.0,
+                    0.0,
+                ]);
+                ndarray_npy::write_npy(dir.join("v0.npy"), &v).unwrap();
+            }),
+            expect: vec!["populations[0].initial.v.file", "v0.npy: element 3 is -inf"],
+        },
         case(
             "NaN weight",
             edit("weight = 20.0", "weight = nan"),

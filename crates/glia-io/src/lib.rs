@@ -11,7 +11,9 @@ mod atomic;
 mod npy;
 
 pub use atomic::{AtomicFile, write_json_atomic};
-pub use npy::{ArrayData, NpzOut, Shaped, npz_names, read_array, read_npz_array};
+pub use npy::{
+    ArrayData, NpzOut, Shaped, npz_names, parse_npy, parse_npz, read_array, read_npz_array,
+};
 
 use std::path::PathBuf;
 

@@ -158,10 +158,34 @@ fn format_err(path: &Path, array: Option<&str>, message: String) -> IoError {
 
 /// Read a `.npy` file of any supported dtype.
 pub fn read_array(path: &Path) -> Result<Shaped, IoError> {
-    let bytes = read_bytes(path)?;
-    let r: Result<Shaped, String> =
-        try_all!(ArrayD::read_npy(Cursor::new(&bytes)).map_err(npy_err));
+    parse_npy(&read_bytes(path)?, path)
+}
+
+/// Parse the contents of a `.npy` file (what [`read_array`] does with the bytes it reads);
+/// `path` names the source in errors.
+pub fn parse_npy(bytes: &[u8], path: &Path) -> Result<Shaped, IoError> {
+    let r: Result<Shaped, String> = try_all!(ArrayD::read_npy(Cursor::new(bytes)).map_err(npy_err));
     r.map_err(|m| format_err(path, None, m))
+}
+
+/// Parse every array of the contents of a `.npz` file, in the file's order (names without the
+/// `.npy` suffix); `path` names the source in errors.
+pub fn parse_npz(bytes: &[u8], path: &Path) -> Result<Vec<(String, Shaped)>, IoError> {
+    let mut z =
+        NpzReader::new(Cursor::new(bytes)).map_err(|e| format_err(path, None, e.to_string()))?;
+    let names = z
+        .names()
+        .map_err(|e| format_err(path, None, e.to_string()))?;
+    let mut out = Vec::with_capacity(names.len());
+    for entry in names {
+        let name = entry.strip_suffix(".npy").unwrap_or(&entry).to_string();
+        let r: Result<Shaped, String> = try_all!(z.by_name(&entry).map_err(npz_err));
+        out.push((
+            name.clone(),
+            r.map_err(|m| format_err(path, Some(&name), m))?,
+        ));
+    }
+    Ok(out)
 }
 
 /// The array names in a `.npz` file (without the `.npy` suffix).

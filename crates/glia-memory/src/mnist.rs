@@ -81,7 +81,8 @@ fn be32(b: &[u8], at: usize) -> usize {
 }
 
 /// Parses an IDX file of unsigned bytes with `dims` dimensions; returns the sizes and the data.
-fn parse_idx(b: &[u8], dims: usize, name: &str) -> Result<(Vec<usize>, Vec<u8>)> {
+/// `name` names the file in errors.
+pub fn parse_idx(b: &[u8], dims: usize, name: &str) -> Result<(Vec<usize>, Vec<u8>)> {
     let bad = |why: &str| MemoryError::Data {
         path: name.to_string(),
         why: why.to_string(),
@@ -96,8 +97,9 @@ fn parse_idx(b: &[u8], dims: usize, name: &str) -> Result<(Vec<usize>, Vec<u8>)>
         ));
     }
     let sizes: Vec<usize> = (0..dims).map(|d| be32(b, 4 + 4 * d)).collect();
-    let total: usize = sizes.iter().product();
-    if b.len() != head + total {
+    // the sizes come from the file: their product may overflow usize
+    let total = sizes.iter().try_fold(1usize, |a, &s| a.checked_mul(s));
+    if total.and_then(|t| t.checked_add(head)) != Some(b.len()) {
         return Err(bad("length does not match the sizes in its header"));
     }
     Ok((sizes, b[head..].to_vec()))
@@ -148,4 +150,28 @@ pub fn binarize(image: &[u8], threshold: u8) -> Vec<i8> {
         .iter()
         .map(|&p| if p > threshold { 1 } else { -1 })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn idx_header_sizes_that_overflow_are_an_error_not_a_panic() {
+        let mut b = vec![0, 0, 8, 3];
+        for _ in 0..3 {
+            b.extend_from_slice(&u32::MAX.to_be_bytes());
+        }
+        let e = parse_idx(&b, 3, "x-idx3-ubyte").unwrap_err().to_string();
+        assert!(e.contains("x-idx3-ubyte") && e.contains("length"), "{e}");
+    }
+
+    #[test]
+    fn idx_round_trip_and_truncation() {
+        let mut b = vec![0, 0, 8, 1, 0, 0, 0, 3, 7, 8, 9];
+        assert_eq!(parse_idx(&b, 1, "l").unwrap(), (vec![3], vec![7, 8, 9]));
+        b.pop();
+        assert!(parse_idx(&b, 1, "l").is_err());
+        assert!(parse_idx(&b[..5], 1, "l").is_err());
+    }
 }

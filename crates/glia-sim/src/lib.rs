@@ -33,6 +33,7 @@ mod access;
 pub mod build;
 pub mod connect;
 pub mod csr;
+pub mod health;
 pub mod modulators;
 pub mod monitors;
 mod network;

@@ -308,6 +308,19 @@ impl Network {
         steps: u64,
         progress: &mut (dyn FnMut(Progress) -> bool + Send),
     ) -> RunStats {
+        self.run_with_check(steps, 0, progress, &mut |_| true)
+    }
+
+    /// [`Network::run`] with `check` called after every `check_every`-th step and after the
+    /// last one (never when `check_every` is 0); `check` returning `false` stops the run as
+    /// `progress` does (see [`crate::health`]).
+    pub fn run_with_check(
+        &mut self,
+        steps: u64,
+        check_every: u64,
+        progress: &mut (dyn FnMut(Progress) -> bool + Send),
+        check: &mut (dyn FnMut(&Network) -> bool + Send),
+    ) -> RunStats {
         let t0 = Instant::now();
         let events0 = self.events;
         let every = (steps / 200).max(1);
@@ -318,6 +331,10 @@ impl Network {
             while done < steps {
                 self.step_once();
                 done += 1;
+                if check_every > 0 && (done % check_every == 0 || done == steps) && !check(&*self) {
+                    complete = false;
+                    break;
+                }
                 if done % every == 0 && !progress(Progress { done, total: steps }) {
                     complete = done == steps;
                     break;

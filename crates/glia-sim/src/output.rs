@@ -6,7 +6,7 @@
 //! | `state.npz` | per state monitor `M`: `M.t` (float64, ms), `M.ids` (uint32), `M.<var>` (float64, samples × ids) |
 //! | `rates.npz` | per rate monitor on population `P`: `P.t` (float64, ms, bin start), `P.rate` (float64, Hz) |
 //! | `weights.npz` | per plastic projection `J`: `J.sources`, `J.targets` (int64), `J.weights` (float64) at the end of the run, in CSR order |
-//! | `summary.json` | sizes, spike counts, mean rates, CV of ISIs, synapse counts, timings, `complete` |
+//! | `summary.json` | sizes, spike counts, mean rates, CV of ISIs, synapse counts, timings, `complete` (and `stopped`, the reason, when the run stopped early) |
 //!
 //! Every file is written to a temporary name and renamed when complete; `summary.json` is
 //! written last, so its presence with `"complete": true` means the run finished.
@@ -32,6 +32,17 @@ pub fn write_outputs(
     net: &Network,
     dir: &Path,
     info: &RunInfo<'_>,
+) -> Result<Vec<PathBuf>, IoError> {
+    write_outputs_stopped(net, dir, info, None)
+}
+
+/// [`write_outputs`] for a run that stopped early: `reason` (an interruption, a numerical
+/// fault) goes into `summary.json` as `"stopped"`, and `"complete"` is false.
+pub fn write_outputs_stopped(
+    net: &Network,
+    dir: &Path,
+    info: &RunInfo<'_>,
+    reason: Option<&str>,
 ) -> Result<Vec<PathBuf>, IoError> {
     std::fs::create_dir_all(dir).map_err(|source| IoError::Io {
         path: dir.to_path_buf(),
@@ -134,7 +145,11 @@ pub fn write_outputs(
             })?;
         }
     }
-    let summary = summary(net, info, &files);
+    let mut summary = summary(net, info, &files);
+    if let Some(r) = reason {
+        summary["complete"] = Value::Bool(false);
+        summary["stopped"] = Value::String(r.to_string());
+    }
     let path = dir.join("summary.json");
     write_json_atomic(&path, &summary)?;
     files.push(path);

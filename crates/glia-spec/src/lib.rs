@@ -13,6 +13,7 @@
 //! parameters stay as TOML tables here: each neuron model (in `glia-sim`) owns its parameter
 //! struct and validates it with the same error type.
 
+pub mod estimate;
 pub mod expr;
 pub mod modulators;
 pub mod raw;

@@ -333,8 +333,9 @@ pub fn load_floats(file: &Path, array: Option<&str>, path: &str) -> Result<Vec<f
         return Err(ModelError::invalid(
             path,
             format!(
-                "{}: element {i} is {x}; values must be finite",
-                file.display()
+                "{}{}: element {i} is {x}; values must be finite",
+                file.display(),
+                array.map(|a| format!(" (array '{a}')")).unwrap_or_default()
             ),
         ));
     }
