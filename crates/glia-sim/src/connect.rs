@@ -20,7 +20,7 @@
 //! handed to its populations in order, after an optional random permutation (stream
 //! `(seed, Layout, grid)`), which is how a liquid gets randomly placed E and I neurons.
 
-use crate::csr::{Csr, Edge};
+use crate::csr::{Csr, Delays, Edge, Weights};
 use glia_core::{CounterRng, Purpose};
 use glia_spec::{Connect, Values};
 use rayon::prelude::*;
@@ -142,14 +142,8 @@ pub fn delay_steps(d_ms: f64, dt: f64) -> u16 {
 pub fn build(rule: &Connect, ctx: &RuleCtx<'_>) -> Csr {
     let ns = ctx.n_source;
     let nt = ctx.n_target;
-    let rows = |f: &(dyn Fn(u32) -> Vec<Edge> + Sync)| -> Vec<Edge> {
-        (0..ns as u32)
-            .into_par_iter()
-            .map(f)
-            .collect::<Vec<_>>()
-            .concat()
-    };
-    let edges: Vec<Edge> = match *rule {
+    let rows = |f: &(dyn Fn(u32) -> Vec<Edge> + Sync)| -> Csr { by_rows(ctx, f) };
+    match *rule {
         Connect::OneToOne => rows(&|i| vec![Draw::new(ctx, i).edge(i, i, 0)]),
         Connect::AllToAll { allow_self } => rows(&|i| {
             let mut dr = Draw::new(ctx, i);
@@ -190,24 +184,9 @@ pub fn build(rule: &Connect, ctx: &RuleCtx<'_>) -> Csr {
             allow_multapses,
         } => {
             let exclude = ctx.same && !allow_self;
-            (0..nt as u32)
-                .into_par_iter()
-                .map(|j| {
-                    let mut rng = CounterRng::new(ctx.seed, Purpose::Connect, ctx.id, j, 0);
-                    let mut dr = Draw::new(ctx, j);
-                    sample(
-                        &mut rng,
-                        ns,
-                        indegree,
-                        exclude.then_some(j),
-                        allow_multapses,
-                    )
-                    .into_iter()
-                    .map(|i| dr.edge(i, j, 0))
-                    .collect::<Vec<_>>()
-                })
-                .collect::<Vec<_>>()
-                .concat()
+            by_columns(ctx, &|j, rng| {
+                sample(rng, ns, indegree, exclude.then_some(j), allow_multapses)
+            })
         }
         Connect::FixedOutdegree {
             outdegree,
@@ -278,15 +257,211 @@ pub fn build(rule: &Connect, ctx: &RuleCtx<'_>) -> Csr {
             ..
         } => {
             // Distribution draws (if any) are keyed by synapse index in file order.
-            sources
+            let edges = sources
                 .par_iter()
                 .zip(targets.par_iter())
                 .enumerate()
                 .map(|(k, (&i, &j))| Draw::new(ctx, k as u32).edge(i, j, k))
-                .collect()
+                .collect::<Vec<_>>();
+            Csr::from_edges(ns, &edges)
         }
+    }
+}
+
+/// Source rows per unit of work of [`by_rows`] and target columns per chunk of [`by_columns`].
+const ROWS_PER_PART: usize = 256;
+
+/// Synapses of consecutive rows, ready to be appended to the final arrays.
+struct Part {
+    lens: Vec<u64>,
+    targets: Vec<u32>,
+    weights: Vec<f32>,
+    delays: Vec<u16>,
+}
+
+/// Build a projection row by row (`f(i)` gives row `i`'s synapses, each row then stably sorted
+/// by target), in parallel over parts of [`ROWS_PER_PART`] rows. Each part holds its rows in
+/// final form (4 bytes per synapse for the target, plus 4 for the weight and 2 for the delay
+/// only when they are drawn); the parts are appended to the final arrays in order and freed one
+/// by one, so no whole-projection edge list exists.
+fn by_rows(ctx: &RuleCtx<'_>, f: &(dyn Fn(u32) -> Vec<Edge> + Sync)) -> Csr {
+    let ns = ctx.n_source;
+    let (pw, pd) = (per_synapse(ctx.weight), per_synapse(ctx.delay));
+    let parts: Vec<Part> = (0..ns.div_ceil(ROWS_PER_PART))
+        .into_par_iter()
+        .map(|c| {
+            let rows = c * ROWS_PER_PART..((c + 1) * ROWS_PER_PART).min(ns);
+            let mut part = Part {
+                lens: Vec::with_capacity(rows.len()),
+                targets: Vec::new(),
+                weights: Vec::new(),
+                delays: Vec::new(),
+            };
+            for i in rows {
+                let mut row = f(i as u32);
+                row.sort_by_key(|e| e.target);
+                part.lens.push(row.len() as u64);
+                part.targets.extend(row.iter().map(|e| e.target));
+                if pw {
+                    part.weights.extend(row.iter().map(|e| e.weight));
+                }
+                if pd {
+                    part.delays.extend(row.iter().map(|e| e.delay));
+                }
+            }
+            part
+        })
+        .collect();
+    let mut row_ptr = Vec::with_capacity(ns + 1);
+    row_ptr.push(0u64);
+    for p in &parts {
+        for &l in &p.lens {
+            row_ptr.push(row_ptr.last().unwrap() + l);
+        }
+    }
+    let total = *row_ptr.last().unwrap() as usize;
+    let mut targets = Vec::with_capacity(total);
+    let mut weights = Vec::with_capacity(if pw { total } else { 0 });
+    let mut delays = Vec::with_capacity(if pd { total } else { 0 });
+    for p in parts {
+        targets.extend_from_slice(&p.targets);
+        weights.extend_from_slice(&p.weights);
+        delays.extend_from_slice(&p.delays);
+    }
+    finish(ctx, row_ptr, targets, weights, delays)
+}
+
+/// Whether values must be stored per synapse (drawn or read from an array).
+fn per_synapse(v: &Values) -> bool {
+    !matches!(v, Values::Const(_))
+}
+
+/// Assemble a [`Csr`]; a constant (or all-equal) weight or delay is stored once.
+fn finish(
+    ctx: &RuleCtx<'_>,
+    row_ptr: Vec<u64>,
+    targets: Vec<u32>,
+    weights: Vec<f32>,
+    delays: Vec<u16>,
+) -> Csr {
+    let weights = match ctx.weight {
+        Values::Const(w) => Weights::Const(*w as f32),
+        _ => match weights.first() {
+            Some(w0) if weights.iter().all(|w| w.to_bits() == w0.to_bits()) => Weights::Const(*w0),
+            None => Weights::Const(0.0),
+            _ => Weights::PerSynapse(weights),
+        },
     };
-    Csr::from_edges(ns, &edges)
+    let delays = match ctx.delay {
+        Values::Const(d) => Delays::Const(delay_steps(*d, ctx.dt)),
+        _ => match delays.first() {
+            Some(&d0) if delays.iter().all(|&d| d == d0) => Delays::Const(d0),
+            None => Delays::Const(1),
+            _ => Delays::PerSynapse(delays),
+        },
+    };
+    Csr {
+        row_ptr,
+        targets,
+        weights,
+        delays,
+    }
+}
+
+/// A pointer for writing disjoint elements of one array from several threads.
+#[derive(Clone, Copy)]
+struct Shared<T>(*mut T);
+// SAFETY: only used to write elements that no other thread touches (see `by_columns`).
+#[allow(unsafe_code)]
+unsafe impl<T> Sync for Shared<T> {}
+#[allow(unsafe_code)]
+unsafe impl<T> Send for Shared<T> {}
+
+/// Build a projection whose unit is the target column (`fixed_indegree`): `sources(j, rng)`
+/// gives column `j`'s sources from its stream `(seed, Connect, projection, j)`, and weights and
+/// delays come from `Draw::new(ctx, j)` in that order. Two passes over chunks of
+/// [`ROWS_PER_PART`] columns: the first counts synapses per (chunk, source), which gives every
+/// chunk its write position in each row; the second draws again and writes the synapses
+/// straight into the final arrays (the one `unsafe` block of the engine: disjoint writes from
+/// several threads). A row thus lists its synapses by ascending target (and a
+/// repeated pair in draw order), whatever the thread count.
+#[allow(unsafe_code)]
+fn by_columns(
+    ctx: &RuleCtx<'_>,
+    sources: &(dyn Fn(u32, &mut CounterRng) -> Vec<u32> + Sync),
+) -> Csr {
+    let (ns, nt) = (ctx.n_source, ctx.n_target);
+    let (pw, pd) = (per_synapse(ctx.weight), per_synapse(ctx.delay));
+    let chunks = nt.div_ceil(ROWS_PER_PART);
+    let cols = |c: usize| (c * ROWS_PER_PART) as u32..((c + 1) * ROWS_PER_PART).min(nt) as u32;
+    let stream = |j: u32| CounterRng::new(ctx.seed, Purpose::Connect, ctx.id, j, 0);
+    // Pass 1: per chunk, synapses per source (u32: a chunk has at most 2^32 synapses per row).
+    let mut counts: Vec<Vec<u32>> = (0..chunks)
+        .into_par_iter()
+        .map(|c| {
+            let mut h = vec![0u32; ns];
+            for j in cols(c) {
+                for i in sources(j, &mut stream(j)) {
+                    h[i as usize] += 1;
+                }
+            }
+            h
+        })
+        .collect();
+    // Row pointers, then each chunk's start in each row (counts become offsets, in place).
+    let mut row_ptr = vec![0u64; ns + 1];
+    for i in 0..ns {
+        let n: u64 = counts.iter().map(|h| u64::from(h[i])).sum();
+        row_ptr[i + 1] = row_ptr[i] + n;
+    }
+    let total = row_ptr[ns] as usize;
+    let mut at: Vec<u64> = row_ptr[..ns].to_vec();
+    let offsets: Vec<Vec<u64>> = counts
+        .iter_mut()
+        .map(|h| {
+            let o = at.clone();
+            for (a, &n) in at.iter_mut().zip(h.iter()) {
+                *a += u64::from(n);
+            }
+            *h = Vec::new();
+            o
+        })
+        .collect();
+    drop(counts);
+    let mut targets = vec![0u32; total];
+    let mut weights = vec![0f32; if pw { total } else { 0 }];
+    let mut delays = vec![0u16; if pd { total } else { 0 }];
+    let (pt, pwp, pdp) = (
+        Shared(targets.as_mut_ptr()),
+        Shared(weights.as_mut_ptr()),
+        Shared(delays.as_mut_ptr()),
+    );
+    offsets
+        .into_par_iter()
+        .enumerate()
+        .for_each(|(c, mut off)| {
+            let (pt, pwp, pdp) = (pt, pwp, pdp);
+            for j in cols(c) {
+                let mut dr = Draw::new(ctx, j);
+                for i in sources(j, &mut stream(j)) {
+                    let (w, d) = dr.next(0);
+                    let q = off[i as usize] as usize;
+                    off[i as usize] += 1;
+                    // SAFETY: `q` lies in row i's range reserved for chunk c by pass 1 (the same
+                    // draws), which no other chunk writes; the arrays have `total` elements.
+                    unsafe {
+                        *pt.0.add(q) = j;
+                        if pw {
+                            *pwp.0.add(q) = w;
+                        }
+                        if pd {
+                            *pdp.0.add(q) = d;
+                        }
+                    }
+                }
+            }
+        });
+    finish(ctx, row_ptr, targets, weights, delays)
 }
 
 /// Draws per block of the source draws of `fixed_total_number`.
@@ -541,6 +716,62 @@ mod tests {
         assert!(
             (selfs - 400.0).abs() < 5.0 * 20.0,
             "{selfs} self-connections"
+        );
+    }
+
+    /// The streaming builders give exactly the network of the edge-list construction
+    /// (`Csr::from_edges` over the units' synapses in unit order).
+    #[test]
+    fn streaming_build_equals_edge_list_build() {
+        let w = Values::Dist(glia_spec::Dist {
+            kind: glia_spec::DistKind::Normal {
+                mean: 1.0,
+                std: 0.5,
+            },
+            min: None,
+            max: None,
+        });
+        let d = Values::Dist(glia_spec::Dist {
+            kind: glia_spec::DistKind::Normal {
+                mean: 1.5,
+                std: 0.7,
+            },
+            min: Some(0.1),
+            max: None,
+        });
+        let c = ctx(700, 600, false, &w, &d);
+        let rule = Connect::FixedIndegree {
+            indegree: 80,
+            allow_self: true,
+            allow_multapses: true,
+        };
+        let mut edges = Vec::new();
+        for j in 0..600u32 {
+            let mut rng = CounterRng::new(c.seed, Purpose::Connect, c.id, j, 0);
+            let mut dr = Draw::new(&c, j);
+            for i in sample(&mut rng, 700, 80, None, true) {
+                edges.push(dr.edge(i, j, 0));
+            }
+        }
+        let built = build(&rule, &c);
+        assert!(matches!(built.delays, Delays::PerSynapse(_)));
+        assert_eq!(built.edges(), Csr::from_edges(700, &edges).edges());
+        let rule = Connect::FixedOutdegree {
+            outdegree: 50,
+            allow_self: true,
+            allow_multapses: true,
+        };
+        let mut edges = Vec::new();
+        for i in 0..700u32 {
+            let mut rng = CounterRng::new(c.seed, Purpose::Connect, c.id, i, 0);
+            let mut dr = Draw::new(&c, i);
+            for j in sample(&mut rng, 600, 50, None, true) {
+                edges.push(dr.edge(i, j, 0));
+            }
+        }
+        assert_eq!(
+            build(&rule, &c).edges(),
+            Csr::from_edges(700, &edges).edges()
         );
     }
 }
