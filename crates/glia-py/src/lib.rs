@@ -631,7 +631,7 @@ impl Network {
             .collect();
         Ok((
             self.net.synapse_sources(k).into_pyarray(py),
-            PyArray1::from_slice(py, &self.net.projs[k].csr.targets),
+            self.net.synapse_targets(k).into_pyarray(py),
             delays.into_pyarray(py),
         ))
     }

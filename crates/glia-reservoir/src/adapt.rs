@@ -160,6 +160,7 @@ impl EiAdapt {
             let (r, rho) = (&self.state[t], &self.rho[t]);
             let csr = &mut net.projs[k].csr;
             per_synapse(csr);
+            csr.unpack_delays();
             let targets = std::mem::take(&mut csr.targets);
             let w = per_synapse(csr);
             for (wq, &tq) in w.iter_mut().zip(&targets) {

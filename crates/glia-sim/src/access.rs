@@ -168,10 +168,15 @@ impl Network {
         out
     }
 
+    /// The target neuron of every synapse of projection `proj`, in storage order.
+    pub fn synapse_targets(&self, proj: usize) -> Vec<u32> {
+        self.projs[proj].csr.target_indices().into_owned()
+    }
+
     /// The delay of every synapse of projection `proj` in steps, in storage order.
     pub fn synapse_delays(&self, proj: usize) -> Vec<u16> {
         let csr = &self.projs[proj].csr;
-        (0..csr.len()).map(|k| csr.delays.at(k)).collect()
+        (0..csr.len()).map(|k| csr.delay(k)).collect()
     }
 
     /// Set the rates \[Hz\] of a `poisson` population, one per neuron; from the next step on

@@ -221,6 +221,11 @@ fn build_in_pool(model: &Model) -> Result<Network, ModelError> {
                 &format!("{}.weight", pr.path),
             )?);
         }
+        // Static spiking projections keep per-synapse delays in the target words (8 bytes per
+        // synapse with a weight); plastic and graded ones index `targets` directly.
+        if pr.plasticity.is_none() && !pops[pr.source].model.is_graded() {
+            csr.pack_delays();
+        }
         let slots = usize::from(csr.max_delay()) + 1;
         let target = &mut pops[pr.target];
         target.slots = target.slots.max(slots);

@@ -12,6 +12,7 @@
 //! | `fixed_probability` | source | Bernoulli(p) per pair, by geometric skipping (no multapses) |
 //! | `fixed_indegree` | target | `indegree` sources uniformly, with replacement when multapses are allowed, else Floyd's algorithm |
 //! | `fixed_outdegree` | source | `outdegree` targets, likewise |
+//! | `fixed_total_number` | source | `n` sources drawn uniformly in blocks of 2²⁰ draws (stream per block), counted per source; then each source draws its targets uniformly (multapses allowed) |
 //! | `explicit` | file order | as given |
 //! | `distance` | source | Bernoulli(`c·exp(−(D/λ)²)`) per pair, `D` the distance between grid positions |
 //!
@@ -19,7 +20,7 @@
 //! handed to its populations in order, after an optional random permutation (stream
 //! `(seed, Layout, grid)`), which is how a liquid gets randomly placed E and I neurons.
 
-use crate::csr::{Csr, Edge};
+use crate::csr::{Csr, Delays, Edge, Weights};
 use glia_core::{CounterRng, Purpose};
 use glia_spec::{Connect, Values};
 use rayon::prelude::*;
@@ -141,14 +142,8 @@ pub fn delay_steps(d_ms: f64, dt: f64) -> u16 {
 pub fn build(rule: &Connect, ctx: &RuleCtx<'_>) -> Csr {
     let ns = ctx.n_source;
     let nt = ctx.n_target;
-    let rows = |f: &(dyn Fn(u32) -> Vec<Edge> + Sync)| -> Vec<Edge> {
-        (0..ns as u32)
-            .into_par_iter()
-            .map(f)
-            .collect::<Vec<_>>()
-            .concat()
-    };
-    let edges: Vec<Edge> = match *rule {
+    let rows = |f: &(dyn Fn(u32) -> Vec<Edge> + Sync)| -> Csr { by_rows(ctx, f) };
+    match *rule {
         Connect::OneToOne => rows(&|i| vec![Draw::new(ctx, i).edge(i, i, 0)]),
         Connect::AllToAll { allow_self } => rows(&|i| {
             let mut dr = Draw::new(ctx, i);
@@ -189,24 +184,9 @@ pub fn build(rule: &Connect, ctx: &RuleCtx<'_>) -> Csr {
             allow_multapses,
         } => {
             let exclude = ctx.same && !allow_self;
-            (0..nt as u32)
-                .into_par_iter()
-                .map(|j| {
-                    let mut rng = CounterRng::new(ctx.seed, Purpose::Connect, ctx.id, j, 0);
-                    let mut dr = Draw::new(ctx, j);
-                    sample(
-                        &mut rng,
-                        ns,
-                        indegree,
-                        exclude.then_some(j),
-                        allow_multapses,
-                    )
-                    .into_iter()
-                    .map(|i| dr.edge(i, j, 0))
-                    .collect::<Vec<_>>()
-                })
-                .collect::<Vec<_>>()
-                .concat()
+            by_columns(ctx, &|j, rng| {
+                sample(rng, ns, indegree, exclude.then_some(j), allow_multapses)
+            })
         }
         Connect::FixedOutdegree {
             outdegree,
@@ -227,6 +207,18 @@ pub fn build(rule: &Connect, ctx: &RuleCtx<'_>) -> Csr {
                 .into_iter()
                 .map(|j| dr.edge(i, j, 0))
                 .collect()
+            })
+        }
+        Connect::FixedTotalNumber { n, allow_self } => {
+            let exclude = ctx.same && !allow_self;
+            let counts = total_number_row_counts(ctx.seed, ctx.id, ns, n);
+            rows(&|i| {
+                let mut rng = CounterRng::new(ctx.seed, Purpose::Connect, ctx.id, i, 0);
+                let mut dr = Draw::new(ctx, i);
+                sample(&mut rng, nt, counts[i as usize], exclude.then_some(i), true)
+                    .into_iter()
+                    .map(|j| dr.edge(i, j, 0))
+                    .collect()
             })
         }
         Connect::Distance {
@@ -265,15 +257,246 @@ pub fn build(rule: &Connect, ctx: &RuleCtx<'_>) -> Csr {
             ..
         } => {
             // Distribution draws (if any) are keyed by synapse index in file order.
-            sources
+            let edges = sources
                 .par_iter()
                 .zip(targets.par_iter())
                 .enumerate()
                 .map(|(k, (&i, &j))| Draw::new(ctx, k as u32).edge(i, j, k))
-                .collect()
+                .collect::<Vec<_>>();
+            Csr::from_edges(ns, &edges)
         }
+    }
+}
+
+/// Source rows per unit of work of [`by_rows`] and target columns per chunk of [`by_columns`].
+const ROWS_PER_PART: usize = 256;
+
+/// Synapses of consecutive rows, ready to be appended to the final arrays.
+struct Part {
+    lens: Vec<u64>,
+    targets: Vec<u32>,
+    weights: Vec<f32>,
+    delays: Vec<u16>,
+}
+
+/// Build a projection row by row (`f(i)` gives row `i`'s synapses, each row then stably sorted
+/// by target), in parallel over parts of [`ROWS_PER_PART`] rows. Each part holds its rows in
+/// final form (4 bytes per synapse for the target, plus 4 for the weight and 2 for the delay
+/// only when they are drawn); the parts are appended to the final arrays in order and freed one
+/// by one, so no whole-projection edge list exists.
+fn by_rows(ctx: &RuleCtx<'_>, f: &(dyn Fn(u32) -> Vec<Edge> + Sync)) -> Csr {
+    let ns = ctx.n_source;
+    let (pw, pd) = (per_synapse(ctx.weight), per_synapse(ctx.delay));
+    let parts: Vec<Part> = (0..ns.div_ceil(ROWS_PER_PART))
+        .into_par_iter()
+        .map(|c| {
+            let rows = c * ROWS_PER_PART..((c + 1) * ROWS_PER_PART).min(ns);
+            let mut part = Part {
+                lens: Vec::with_capacity(rows.len()),
+                targets: Vec::new(),
+                weights: Vec::new(),
+                delays: Vec::new(),
+            };
+            for i in rows {
+                let mut row = f(i as u32);
+                row.sort_by_key(|e| e.target);
+                part.lens.push(row.len() as u64);
+                part.targets.extend(row.iter().map(|e| e.target));
+                if pw {
+                    part.weights.extend(row.iter().map(|e| e.weight));
+                }
+                if pd {
+                    part.delays.extend(row.iter().map(|e| e.delay));
+                }
+            }
+            part
+        })
+        .collect();
+    let mut row_ptr = Vec::with_capacity(ns + 1);
+    row_ptr.push(0u64);
+    for p in &parts {
+        for &l in &p.lens {
+            row_ptr.push(row_ptr.last().unwrap() + l);
+        }
+    }
+    let total = *row_ptr.last().unwrap() as usize;
+    let mut targets = Vec::with_capacity(total);
+    let mut weights = Vec::with_capacity(if pw { total } else { 0 });
+    let mut delays = Vec::with_capacity(if pd { total } else { 0 });
+    for p in parts {
+        targets.extend_from_slice(&p.targets);
+        weights.extend_from_slice(&p.weights);
+        delays.extend_from_slice(&p.delays);
+    }
+    finish(ctx, row_ptr, targets, weights, delays)
+}
+
+/// Whether values must be stored per synapse (drawn or read from an array).
+fn per_synapse(v: &Values) -> bool {
+    !matches!(v, Values::Const(_))
+}
+
+/// Assemble a [`Csr`]; a constant (or all-equal) weight or delay is stored once.
+fn finish(
+    ctx: &RuleCtx<'_>,
+    row_ptr: Vec<u64>,
+    targets: Vec<u32>,
+    weights: Vec<f32>,
+    delays: Vec<u16>,
+) -> Csr {
+    let weights = match ctx.weight {
+        Values::Const(w) => Weights::Const(*w as f32),
+        _ => match weights.first() {
+            Some(w0) if weights.iter().all(|w| w.to_bits() == w0.to_bits()) => Weights::Const(*w0),
+            None => Weights::Const(0.0),
+            _ => Weights::PerSynapse(weights),
+        },
     };
-    Csr::from_edges(ns, &edges)
+    let delays = match ctx.delay {
+        Values::Const(d) => Delays::Const(delay_steps(*d, ctx.dt)),
+        _ => match delays.first() {
+            Some(&d0) if delays.iter().all(|&d| d == d0) => Delays::Const(d0),
+            None => Delays::Const(1),
+            _ => Delays::PerSynapse(delays),
+        },
+    };
+    Csr {
+        row_ptr,
+        targets,
+        weights,
+        delays,
+    }
+}
+
+/// A pointer for writing disjoint elements of one array from several threads.
+#[derive(Clone, Copy)]
+struct Shared<T>(*mut T);
+// SAFETY: only used to write elements that no other thread touches (see `by_columns`).
+#[allow(unsafe_code)]
+unsafe impl<T> Sync for Shared<T> {}
+#[allow(unsafe_code)]
+unsafe impl<T> Send for Shared<T> {}
+
+/// Build a projection whose unit is the target column (`fixed_indegree`): `sources(j, rng)`
+/// gives column `j`'s sources from its stream `(seed, Connect, projection, j)`, and weights and
+/// delays come from `Draw::new(ctx, j)` in that order. Two passes over chunks of
+/// [`ROWS_PER_PART`] columns: the first counts synapses per (chunk, source), which gives every
+/// chunk its write position in each row; the second draws again and writes the synapses
+/// straight into the final arrays (the one `unsafe` block of the engine: disjoint writes from
+/// several threads). A row thus lists its synapses by ascending target (and a
+/// repeated pair in draw order), whatever the thread count.
+#[allow(unsafe_code)]
+fn by_columns(
+    ctx: &RuleCtx<'_>,
+    sources: &(dyn Fn(u32, &mut CounterRng) -> Vec<u32> + Sync),
+) -> Csr {
+    let (ns, nt) = (ctx.n_source, ctx.n_target);
+    let (pw, pd) = (per_synapse(ctx.weight), per_synapse(ctx.delay));
+    let chunks = nt.div_ceil(ROWS_PER_PART);
+    let cols = |c: usize| (c * ROWS_PER_PART) as u32..((c + 1) * ROWS_PER_PART).min(nt) as u32;
+    let stream = |j: u32| CounterRng::new(ctx.seed, Purpose::Connect, ctx.id, j, 0);
+    // Pass 1: per chunk, synapses per source (u32: a chunk has at most 2^32 synapses per row).
+    let mut counts: Vec<Vec<u32>> = (0..chunks)
+        .into_par_iter()
+        .map(|c| {
+            let mut h = vec![0u32; ns];
+            for j in cols(c) {
+                for i in sources(j, &mut stream(j)) {
+                    h[i as usize] += 1;
+                }
+            }
+            h
+        })
+        .collect();
+    // Row pointers, then each chunk's start in each row (counts become offsets, in place).
+    let mut row_ptr = vec![0u64; ns + 1];
+    for i in 0..ns {
+        let n: u64 = counts.iter().map(|h| u64::from(h[i])).sum();
+        row_ptr[i + 1] = row_ptr[i] + n;
+    }
+    let total = row_ptr[ns] as usize;
+    let mut at: Vec<u64> = row_ptr[..ns].to_vec();
+    let offsets: Vec<Vec<u64>> = counts
+        .iter_mut()
+        .map(|h| {
+            let o = at.clone();
+            for (a, &n) in at.iter_mut().zip(h.iter()) {
+                *a += u64::from(n);
+            }
+            *h = Vec::new();
+            o
+        })
+        .collect();
+    drop(counts);
+    let mut targets = vec![0u32; total];
+    let mut weights = vec![0f32; if pw { total } else { 0 }];
+    let mut delays = vec![0u16; if pd { total } else { 0 }];
+    let (pt, pwp, pdp) = (
+        Shared(targets.as_mut_ptr()),
+        Shared(weights.as_mut_ptr()),
+        Shared(delays.as_mut_ptr()),
+    );
+    offsets
+        .into_par_iter()
+        .enumerate()
+        .for_each(|(c, mut off)| {
+            let (pt, pwp, pdp) = (pt, pwp, pdp);
+            for j in cols(c) {
+                let mut dr = Draw::new(ctx, j);
+                for i in sources(j, &mut stream(j)) {
+                    let (w, d) = dr.next(0);
+                    let q = off[i as usize] as usize;
+                    off[i as usize] += 1;
+                    // SAFETY: `q` lies in row i's range reserved for chunk c by pass 1 (the same
+                    // draws), which no other chunk writes; the arrays have `total` elements.
+                    unsafe {
+                        *pt.0.add(q) = j;
+                        if pw {
+                            *pwp.0.add(q) = w;
+                        }
+                        if pd {
+                            *pdp.0.add(q) = d;
+                        }
+                    }
+                }
+            }
+        });
+    finish(ctx, row_ptr, targets, weights, delays)
+}
+
+/// Draws per block of the source draws of `fixed_total_number`.
+const TOTAL_BLOCK: u64 = 1 << 20;
+
+/// Number of synapses of each source row for `fixed_total_number`: `n` sources drawn uniformly
+/// from `0..ns`, in blocks of [`TOTAL_BLOCK`] draws, block `b` from stream
+/// `(seed, Connect, projection, b, step 1)` (the rows' own streams use step 0). The counts are a
+/// multinomial(n; 1/ns, …) sample; blocks are counted in parallel and the per-block histograms
+/// summed in integers, so the result does not depend on the thread count.
+fn total_number_row_counts(seed: u64, id: u32, ns: usize, n: u64) -> Vec<u64> {
+    if n == 0 || ns == 0 {
+        return vec![0; ns];
+    }
+    let blocks = n.div_ceil(TOTAL_BLOCK);
+    (0..blocks)
+        .into_par_iter()
+        .fold(
+            || vec![0u64; ns],
+            |mut h, b| {
+                let mut rng = CounterRng::new(seed, Purpose::Connect, id, b as u32, 1);
+                let len = TOTAL_BLOCK.min(n - b * TOTAL_BLOCK);
+                for _ in 0..len {
+                    h[rng.below(ns as u64) as usize] += 1;
+                }
+                h
+            },
+        )
+        .reduce(
+            || vec![0u64; ns],
+            |mut a, b| {
+                a.iter_mut().zip(&b).for_each(|(x, y)| *x += y);
+                a
+            },
+        )
 }
 
 /// `k` indices from `0..n`, excluding `exclude`; with replacement when `multapses`.
@@ -422,5 +645,133 @@ mod tests {
             .install(|| build(&rule, &c));
         assert_eq!(one.edges(), two.edges());
         assert!(one.edges().iter().all(|e| e.weight >= 0.0));
+    }
+
+    /// `fixed_total_number`: exactly `n` synapses; out- and in-degrees are binomial
+    /// (n, 1/ns) and (n, 1/nt): sample means within 4 standard errors, sample variances within
+    /// 15 % (out, 2000 rows, SE 3.2 %) and 20 % (in, 1000 columns, SE 4.5 %). `n` spans two
+    /// blocks of source draws. Same network for 1 and 2 threads.
+    #[test]
+    fn fixed_total_number_has_binomial_degrees() {
+        let (w, d) = (Values::Const(1.0), Values::Const(0.1));
+        let (ns, nt, n) = (2000usize, 1000usize, 1_100_000u64);
+        let c = ctx(ns, nt, false, &w, &d);
+        let rule = Connect::FixedTotalNumber {
+            n,
+            allow_self: true,
+        };
+        let pool = |k| {
+            rayon::ThreadPoolBuilder::new()
+                .num_threads(k)
+                .build()
+                .unwrap()
+        };
+        let one = pool(1).install(|| build(&rule, &c));
+        let two = pool(2).install(|| build(&rule, &c));
+        assert_eq!(one.edges(), two.edges());
+        assert_eq!(one.len() as u64, n);
+        let out: Vec<f64> = (0..ns)
+            .map(|i| (one.row_ptr[i + 1] - one.row_ptr[i]) as f64)
+            .collect();
+        let mut inn = vec![0.0; nt];
+        for &t in &one.targets {
+            inn[t as usize] += 1.0;
+        }
+        let check = |x: &[f64], p: f64, var_tol: f64| {
+            let m = x.len() as f64;
+            let mean = x.iter().sum::<f64>() / m;
+            let var = x.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / (m - 1.0);
+            let (mu, sigma2) = (n as f64 * p, n as f64 * p * (1.0 - p));
+            // The degrees sum to n, so the mean is exact; the variance is the statistical test.
+            assert!(
+                (mean - mu).abs() < 4.0 * (sigma2 / m).sqrt(),
+                "mean {mean} vs {mu}"
+            );
+            assert!(
+                (var / sigma2 - 1.0).abs() < var_tol,
+                "variance {var} vs {sigma2}"
+            );
+        };
+        check(&out, 1.0 / ns as f64, 0.15);
+        check(&inn, 1.0 / nt as f64, 0.20);
+        // No self-connections when excluded, total still exact.
+        let c = ctx(500, 500, true, &w, &d);
+        let rule = Connect::FixedTotalNumber {
+            n: 200_000,
+            allow_self: false,
+        };
+        let e = build(&rule, &c).edges();
+        assert_eq!(e.len(), 200_000);
+        assert!(e.iter().all(|e| e.source != e.target));
+        // With self-connections allowed, about n/ns of them occur (Poisson-like count, 5 sd).
+        let rule = Connect::FixedTotalNumber {
+            n: 200_000,
+            allow_self: true,
+        };
+        let selfs = build(&rule, &c)
+            .edges()
+            .iter()
+            .filter(|e| e.source == e.target)
+            .count() as f64;
+        assert!(
+            (selfs - 400.0).abs() < 5.0 * 20.0,
+            "{selfs} self-connections"
+        );
+    }
+
+    /// The streaming builders give exactly the network of the edge-list construction
+    /// (`Csr::from_edges` over the units' synapses in unit order).
+    #[test]
+    fn streaming_build_equals_edge_list_build() {
+        let w = Values::Dist(glia_spec::Dist {
+            kind: glia_spec::DistKind::Normal {
+                mean: 1.0,
+                std: 0.5,
+            },
+            min: None,
+            max: None,
+        });
+        let d = Values::Dist(glia_spec::Dist {
+            kind: glia_spec::DistKind::Normal {
+                mean: 1.5,
+                std: 0.7,
+            },
+            min: Some(0.1),
+            max: None,
+        });
+        let c = ctx(700, 600, false, &w, &d);
+        let rule = Connect::FixedIndegree {
+            indegree: 80,
+            allow_self: true,
+            allow_multapses: true,
+        };
+        let mut edges = Vec::new();
+        for j in 0..600u32 {
+            let mut rng = CounterRng::new(c.seed, Purpose::Connect, c.id, j, 0);
+            let mut dr = Draw::new(&c, j);
+            for i in sample(&mut rng, 700, 80, None, true) {
+                edges.push(dr.edge(i, j, 0));
+            }
+        }
+        let built = build(&rule, &c);
+        assert!(matches!(built.delays, Delays::PerSynapse(_)));
+        assert_eq!(built.edges(), Csr::from_edges(700, &edges).edges());
+        let rule = Connect::FixedOutdegree {
+            outdegree: 50,
+            allow_self: true,
+            allow_multapses: true,
+        };
+        let mut edges = Vec::new();
+        for i in 0..700u32 {
+            let mut rng = CounterRng::new(c.seed, Purpose::Connect, c.id, i, 0);
+            let mut dr = Draw::new(&c, i);
+            for j in sample(&mut rng, 600, 50, None, true) {
+                edges.push(dr.edge(i, j, 0));
+            }
+        }
+        assert_eq!(
+            build(&rule, &c).edges(),
+            Csr::from_edges(700, &edges).edges()
+        );
     }
 }

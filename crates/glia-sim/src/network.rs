@@ -520,9 +520,9 @@ impl Network {
                         }
                         _ => {
                             for q in a..e {
-                                let d = u64::from(csr.delays.at(q));
+                                let d = u64::from(csr.delay(q));
                                 let off = (((s + d) % slots) as usize * np + proj.port) * padded;
-                                ring[off + csr.targets[q] as usize] += xj * csr.weights.at(q);
+                                ring[off + csr.target(q) as usize] += xj * csr.weights.at(q);
                             }
                         }
                     }
@@ -623,6 +623,39 @@ impl Network {
                             ),
                         }
                     }
+                    Delays::Packed { bits, .. } => {
+                        let cur = (s % slots) as usize;
+                        let port = proj.port;
+                        let mut add = |slot: usize, t: u32, w: f32| {
+                            ring[(slot * np + port) * padded + t as usize] += w
+                        };
+                        match (&csr.weights, &proj.stp) {
+                            (Weights::Const(w), _) => scatter_packed(
+                                targets,
+                                std::iter::repeat(*w * f),
+                                *bits,
+                                cur,
+                                slots as usize,
+                                &mut add,
+                            ),
+                            (Weights::PerSynapse(ws), None) => scatter_packed(
+                                targets,
+                                ws[a..b].iter().copied(),
+                                *bits,
+                                cur,
+                                slots as usize,
+                                &mut add,
+                            ),
+                            (Weights::PerSynapse(ws), Some(_)) => scatter_packed(
+                                targets,
+                                ws[a..b].iter().map(|&w| w * f),
+                                *bits,
+                                cur,
+                                slots as usize,
+                                &mut add,
+                            ),
+                        }
+                    }
                 }
             }
         }
@@ -648,8 +681,14 @@ impl Network {
                         csr.row_ptr[i as usize + 1] as usize,
                     );
                     let row = &csr.targets[a..b];
-                    let from = a + row.partition_point(|&t| t < lo);
-                    let to = a + row.partition_point(|&t| t < hi);
+                    // Packed rows keep the target in the high bits: compare shifted bounds.
+                    let sh = match csr.delays {
+                        Delays::Packed { bits, .. } => bits,
+                        _ => 0,
+                    };
+                    let (lo_w, hi_w) = (u64::from(lo) << sh, u64::from(hi) << sh);
+                    let from = a + row.partition_point(|&t| u64::from(t) < lo_w);
+                    let to = a + row.partition_point(|&t| u64::from(t) < hi_w);
                     if from < to {
                         deliver_segment(
                             csr,
@@ -806,6 +845,29 @@ fn deliver_segment(
                 ),
             }
         }
+        Delays::Packed { bits, .. } => {
+            let cur = (s % slots) as usize;
+            let mut add =
+                |slot: usize, t: u32, w: f32| pieces[slot * np + port][t as usize - base] += w;
+            match &csr.weights {
+                Weights::Const(w) => scatter_packed(
+                    targets,
+                    std::iter::repeat(*w * f),
+                    *bits,
+                    cur,
+                    slots as usize,
+                    &mut add,
+                ),
+                Weights::PerSynapse(ws) => scatter_packed(
+                    targets,
+                    ws[range].iter().map(|&w| w * f),
+                    *bits,
+                    cur,
+                    slots as usize,
+                    &mut add,
+                ),
+            }
+        }
     }
 }
 
@@ -833,6 +895,27 @@ fn scatter_delayed(
             slot -= slots;
         }
         add(slot, t, w);
+    }
+}
+
+/// Delays packed in the target words ([`Delays::Packed`]): `add(slot, t, w)` with
+/// `t = x >> bits`, `slot = (cur + (x & mask)) mod slots`.
+#[inline(always)]
+fn scatter_packed(
+    words: &[u32],
+    weights: impl Iterator<Item = f32>,
+    bits: u32,
+    cur: usize,
+    slots: usize,
+    add: &mut impl FnMut(usize, u32, f32),
+) {
+    let mask = (1u32 << bits) - 1;
+    for (&x, w) in words.iter().zip(weights) {
+        let mut slot = cur + (x & mask) as usize;
+        if slot >= slots {
+            slot -= slots;
+        }
+        add(slot, x >> bits, w);
     }
 }
 

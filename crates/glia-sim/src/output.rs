@@ -182,6 +182,7 @@ pub fn summary(net: &Network, info: &RunInfo<'_>, files: &[PathBuf]) -> Value {
                 "target": net.pops[pr.target].name,
                 "synapses": pr.csr.len(),
                 "max_delay_steps": pr.csr.max_delay(),
+                "synapse_bytes": pr.csr.bytes(),
             }),
         );
     }

@@ -32,7 +32,7 @@ fn matvec(n: usize, csr: &Csr, x: &[f64], y: &mut [f64]) {
         }
         let (a, b) = (csr.row_ptr[s] as usize, csr.row_ptr[s + 1] as usize);
         for q in a..b {
-            y[csr.targets[q] as usize] += f64::from(csr.weights.at(q)) * xs;
+            y[csr.target(q) as usize] += f64::from(csr.weights.at(q)) * xs;
         }
     }
 }

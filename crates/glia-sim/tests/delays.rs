@@ -106,6 +106,11 @@ fn per_synapse_delays_are_exact() {
         ids = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31, 32, 33, 34, 35, 36, 37, 38, 39, 40, 41, 42, 43, 44, 45, 46, 47, 48, 49]
     "#;
     let mut net = build(text);
+    // A static spiking projection keeps its delays packed in the target words.
+    assert!(matches!(
+        net.projs[0].csr.delays,
+        glia_sim::Delays::Packed { bits: 8, .. }
+    ));
     run(&mut net);
     let edges = net.projs[0].csr.edges();
     let delays: std::collections::BTreeSet<u16> = edges.iter().map(|e| e.delay).collect();

@@ -931,6 +931,8 @@ pub(crate) fn lower(
     if let Weights::Const(w) = csr.weights {
         csr.weights = Weights::PerSynapse(vec![w; csr.len()]);
     }
+    // Plastic rules index `targets` directly.
+    csr.unpack_delays();
     if csr.len() >= u32::MAX as usize {
         return Err(ModelError::invalid(
             weight_path,
