@@ -122,6 +122,13 @@ fn mixed_network_is_bit_identical_across_threads() {
         connect = { rule = "fixed_indegree", indegree = 5, allow_multapses = false, allow_self = false }
         weight = 0.5
         delay = 1.0
+        [[projections]]
+        source = "net"
+        target = "net"
+        port = "exc"
+        connect = { rule = "fixed_total_number", n = 25000, allow_self = false }
+        weight = { dist = "normal", mean = 30.0, std = 5.0 }
+        delay = 1.5
         [[monitors]]
         kind = "spikes"
         population = "net"
@@ -130,4 +137,50 @@ fn mixed_network_is_bit_identical_across_threads() {
         population = "input"
     "#;
     check(text, 200.0, &[]);
+}
+
+/// `fixed_total_number` errors name the field and value.
+#[test]
+fn fixed_total_number_errors_name_the_field() {
+    let text = |conn: &str, size: usize| {
+        format!(
+            r#"
+            [simulation]
+            dt = 0.1
+            duration = 1.0
+            [[populations]]
+            name = "a"
+            size = {size}
+            model = "lif"
+            ports.syn = {{ tau_syn = 2.0 }}
+            [[projections]]
+            source = "a"
+            target = "a"
+            port = "syn"
+            connect = {{ rule = "fixed_total_number", {conn} }}
+            "#
+        )
+    };
+    let err = |t: String| {
+        glia_spec::parse(&t, std::path::Path::new("."), &Overrides::default())
+            .unwrap_err()
+            .to_string()
+    };
+    assert_eq!(
+        err(text("n = -3", 10)),
+        "projections[0].connect.n: must be ≥ 0, got -3"
+    );
+    assert!(
+        err(text("n = 5, allow_self = false", 1))
+            .starts_with("projections[0].connect.n: no candidate partners"),
+    );
+    assert!(err(text("total = 5", 10)).contains("total"));
+    assert!(
+        glia_spec::parse(
+            &text("n = 0, allow_self = false", 1),
+            std::path::Path::new("."),
+            &Overrides::default()
+        )
+        .is_ok()
+    );
 }

@@ -423,6 +423,8 @@ pub enum ConnectSpec {
     FixedIndegree(FixedIndegreeRule),
     /// Each source gets exactly `outdegree` randomly chosen targets.
     FixedOutdegree(FixedOutdegreeRule),
+    /// Exactly `n` synapses in total, each with a uniformly drawn source and target.
+    FixedTotalNumber(FixedTotalNumberRule),
     /// Explicit arrays, from one `.npz` (`file`, arrays `sources`, `targets` and optionally
     /// `weights`, `delays`) or separate `.npy` files.
     Explicit(ExplicitRule),
@@ -495,6 +497,18 @@ pub struct FixedOutdegreeRule {
     /// Allow the same pair more than once. Default true.
     #[serde(default = "yes")]
     pub allow_multapses: bool,
+}
+
+/// Exactly `n` synapses in total, each with a source and a target drawn uniformly and
+/// independently (NEST's `fixed_total_number`; multapses always allowed).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FixedTotalNumberRule {
+    /// Total number of synapses.
+    pub n: i64,
+    /// Allow i → i. Default true.
+    #[serde(default = "yes")]
+    pub allow_self: bool,
 }
 
 /// Explicit arrays, from one `.npz` (`file`, arrays `sources`, `targets` and optionally
@@ -617,7 +631,7 @@ macro_rules! tagged {
 }
 
 tagged!(InputSpec, "kind", { "poisson" => Poisson(PoissonInput), "dc" => Dc(DcInput), "step_current" => StepCurrent(StepCurrentInput), "noise" => Noise(NoiseInput) });
-tagged!(ConnectSpec, "rule", { "one_to_one" => OneToOne(OneToOneRule), "all_to_all" => AllToAll(AllToAllRule), "fixed_probability" => FixedProbability(FixedProbabilityRule), "fixed_indegree" => FixedIndegree(FixedIndegreeRule), "fixed_outdegree" => FixedOutdegree(FixedOutdegreeRule), "explicit" => Explicit(ExplicitRule), "distance" => Distance(DistanceRule) });
+tagged!(ConnectSpec, "rule", { "one_to_one" => OneToOne(OneToOneRule), "all_to_all" => AllToAll(AllToAllRule), "fixed_probability" => FixedProbability(FixedProbabilityRule), "fixed_indegree" => FixedIndegree(FixedIndegreeRule), "fixed_outdegree" => FixedOutdegree(FixedOutdegreeRule), "fixed_total_number" => FixedTotalNumber(FixedTotalNumberRule), "explicit" => Explicit(ExplicitRule), "distance" => Distance(DistanceRule) });
 tagged!(ModulatorSpec, "kind", { "activity" => Activity(ActivityModulator), "pulses" => Pulses(PulsesModulator), "series" => Series(SeriesModulator), "reward" => Reward(RewardModulator) });
 tagged!(MonitorSpec, "kind", { "spikes" => Spikes(SpikesMonitor), "state" => State(StateMonitor), "rate" => Rate(RateMonitor) });
 

@@ -3,8 +3,9 @@
 
 use crate::raw::{
     AllToAllRule, ConnectSpec, DcInput, DistanceRule, ExplicitRule, FixedIndegreeRule,
-    FixedOutdegreeRule, FixedProbabilityRule, InputSpec, ModelFile, MonitorSpec, NoiseInput,
-    PoissonInput, PopulationSpec, RateMonitor, SpikesMonitor, StateMonitor, StepCurrentInput,
+    FixedOutdegreeRule, FixedProbabilityRule, FixedTotalNumberRule, InputSpec, ModelFile,
+    MonitorSpec, NoiseInput, PoissonInput, PopulationSpec, RateMonitor, SpikesMonitor,
+    StateMonitor, StepCurrentInput,
 };
 use crate::values::{self, Values, show};
 use crate::{ModelError, Overrides, Result};
@@ -288,6 +289,13 @@ pub enum Connect {
         allow_self: bool,
         /// Allow repeated pairs.
         allow_multapses: bool,
+    },
+    /// Fixed total number of synapses, sources and targets drawn uniformly (with multapses).
+    FixedTotalNumber {
+        /// Total number of synapses.
+        n: u64,
+        /// Allow i → i.
+        allow_self: bool,
     },
     /// Explicit synapses.
     Explicit {
@@ -1374,6 +1382,20 @@ fn connect(
             allow_self: *allow_self,
             allow_multapses: *allow_multapses,
         },
+        ConnectSpec::FixedTotalNumber(FixedTotalNumberRule { n, allow_self }) => {
+            if *n > 0 && (ns == 0 || nt == 0) {
+                return Err(ModelError::invalid(
+                    format!("{path}.n"),
+                    format!("must be 0 for an empty population, got {n}"),
+                ));
+            }
+            Connect::FixedTotalNumber {
+                // Every source has the same candidates, so the degree check is the one-partner
+                // case: `n ≥ 0` and at least one candidate target.
+                n: degree(*n, "n", nt, true, *allow_self)?,
+                allow_self: *allow_self,
+            }
+        }
         ConnectSpec::Distance(DistanceRule {
             c,
             lambda,
