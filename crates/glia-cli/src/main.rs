@@ -859,6 +859,7 @@ fn bench(network: &str, json: bool, warmup: f64, common: &Common) -> Result<(), 
         "rate_hz": spikes as f64 / (neurons as f64 * bio_s),
         "pop_rates_hz": pop_rates,
         "synaptic_events_per_s": stats.events as f64 / stats.wall_s,
+        "steps_per_s": stats.steps as f64 / stats.wall_s,
         "sim_cpu_s": sim_cpu_s,
         "build_peak_rss_mib": build_peak_mib,
         "peak_rss_mib": peak_mib,
@@ -883,6 +884,10 @@ fn bench(network: &str, json: bool, warmup: f64, common: &Common) -> Result<(), 
             stats.wall_s
         );
         println!("  per simulated s  {:>10.4} s", stats.wall_s / bio_s);
+        println!(
+            "  steps            {:>10.3e} per s",
+            stats.steps as f64 / stats.wall_s
+        );
         println!(
             "  synaptic events  {:>10.3e} per s",
             stats.events as f64 / stats.wall_s
