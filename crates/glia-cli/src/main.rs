@@ -779,7 +779,10 @@ fn bench(network: &str, json: bool, warmup: f64, common: &Common) -> Result<(), 
         Some(&(name, text, default_ms)) => {
             let measured = ov.duration.unwrap_or(default_ms);
             ov.duration = Some(measured + warmup);
-            (name.to_string(), glia_spec::parse(text, Path::new("examples"), &ov)?)
+            (
+                name.to_string(),
+                glia_spec::parse(text, Path::new("examples"), &ov)?,
+            )
         }
         None => {
             let path = Path::new(network);

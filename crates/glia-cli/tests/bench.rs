@@ -75,7 +75,10 @@ fn unknown_network_and_bad_warmup_are_input_errors() {
     for (args, needle) in [
         (vec!["nosuchnet"], "neither a bundled network"),
         (vec!["cuba", "--warmup", "-1"], "--warmup"),
-        (vec!["cuba", "--duration", "10", "--warmup", "10"], "--warmup"),
+        (
+            vec!["cuba", "--duration", "10", "--warmup", "10"],
+            "--warmup",
+        ),
     ] {
         let out = Command::new(GLIA)
             .arg("bench")

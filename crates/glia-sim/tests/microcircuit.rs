@@ -22,7 +22,9 @@ const P: [[f64; 8]; 8] = [
     [0.0691, 0.0029, 0.0794, 0.1597, 0.0033, 0.0, 0.1057, 0.0],
     [0.1004, 0.0622, 0.0505, 0.0057, 0.0831, 0.3726, 0.0204, 0.0],
     [0.0548, 0.0269, 0.0257, 0.0022, 0.06, 0.3158, 0.0086, 0.0],
-    [0.0156, 0.0066, 0.0211, 0.0166, 0.0572, 0.0197, 0.0396, 0.2252],
+    [
+        0.0156, 0.0066, 0.0211, 0.0166, 0.0572, 0.0197, 0.0396, 0.2252,
+    ],
     [0.0364, 0.001, 0.0034, 0.0005, 0.0277, 0.008, 0.0658, 0.1443],
 ];
 
@@ -64,7 +66,10 @@ fn one_percent_scale_has_the_reference_synapse_numbers_weights_and_delays() {
         assert_eq!(net.pops[i].size, (N[i] * scale).round() as usize, "{name}");
     }
     let w_full = psc_for_psp(0.15);
-    assert!((w_full - 87.81).abs() < 0.01, "PSC of a 0.15 mV PSP: {w_full}");
+    assert!(
+        (w_full - 87.81).abs() < 0.01,
+        "PSC of a 0.15 mV PSP: {w_full}"
+    );
     let w_exc = w_full / scale.sqrt();
     let mut projections = 0;
     for t in 0..8 {
@@ -151,7 +156,11 @@ fn currents_follow_the_reference_compensation() {
             .sum()
     };
     for (k_scale, poisson) in [(1.0, 1.0), (0.1, 1.0), (0.25, 0.0), (1.0, 0.0)] {
-        let m = model(&[("scale", 0.01), ("k_scale", k_scale), ("bg_poisson", poisson)]);
+        let m = model(&[
+            ("scale", 0.01),
+            ("k_scale", k_scale),
+            ("bg_poisson", poisson),
+        ]);
         for (t, name) in POPS.iter().enumerate() {
             let got = m.parameters[&format!("I_e_{name}")];
             let mut want = 0.001 * 0.5 * (1.0 - f64::sqrt(k_scale)) * input_rec(t);
