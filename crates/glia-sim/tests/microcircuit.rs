@@ -49,7 +49,7 @@ fn full_synapses(t: usize, s: usize) -> f64 {
 /// 10 ms, tau_syn 0.5 ms): the peak of J·τmτs/(C(τm−τs))·(e^{−t/τm} − e^{−t/τs}) is at
 /// t* = ln(τm/τs)·τmτs/(τm−τs).
 fn psc_for_psp(psp: f64) -> f64 {
-    let (c, tm, ts) = (250.0, 10.0, 0.5);
+    let (c, tm, ts): (f64, f64, f64) = (250.0, 10.0, 0.5);
     let t_star = (tm / ts).ln() * tm * ts / (tm - ts);
     let per_pa = tm * ts / (c * (tm - ts)) * ((-t_star / tm).exp() - (-t_star / ts).exp());
     psp / per_pa
