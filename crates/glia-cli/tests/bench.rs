@@ -71,13 +71,16 @@ fn microcircuit_scene_reports_every_population() {
 }
 
 #[test]
-fn unknown_network_and_bad_warmup_are_input_errors() {
+fn unknown_network_bad_warmup_and_experiments_are_input_errors() {
     for (args, needle) in [
         (vec!["nosuchnet"], "neither a bundled network"),
-        (vec!["cuba", "--warmup", "-1"], "--warmup"),
+        (vec!["cuba", "--warmup=-1"], "--warmup: must be"),
         (
-            vec!["cuba", "--duration", "10", "--warmup", "10"],
-            "--warmup",
+            vec![concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/../../examples/esn_narma10.toml"
+            )],
+            "is a reservoir experiment",
         ),
     ] {
         let out = Command::new(GLIA)
