@@ -13,7 +13,9 @@ reported as ``sim_wall_s``. Brian2's own figure for the same loop is
 ``brian2_cpu_s`` (it uses ``std::clock``, i.e. CPU time, when OpenMP is off).
 ``other_cpus_busy`` is, per run, how many CPUs other processes kept busy
 meanwhile (from /proc/stat): on a shared 2-vCPU machine a value near 0 marks a
-clean measurement.
+clean measurement. ``binary_peak_rss_mib`` is the standalone binary's peak resident
+memory (ru_maxrss, recorded by a wrapper around ``./main``); ``python_peak_rss_mib`` that of
+this Python process, which draws the connectivity.
 
 Prints one JSON line:
 {"simulator": "brian2-standalone", "net", "sim_wall_s", "bio_s", "s_per_bio_s",
@@ -26,6 +28,7 @@ import argparse
 import json
 import os
 import platform
+import resource
 import statistics
 import sys
 import time
@@ -35,6 +38,14 @@ from brian2 import ms
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "validation"))
 import brian2_nets  # noqa: E402
+
+
+_PEAK_WRAPPER = (
+    "import resource, subprocess, sys\n"
+    "rc = subprocess.call(sys.argv[1:])\n"
+    "open('peak_rss_kib', 'w').write(str(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss))\n"
+    "sys.exit(rc)\n"
+)
 
 
 def _cpu_busy_s() -> float:
@@ -72,10 +83,15 @@ def main() -> None:
     b2.device.build(directory=build_dir, compile=True, run=False, with_output=False)
     compile_s = time.perf_counter() - t0
 
-    walls, cpus, binaries, others = [], [], [], []
+    # Run the binary through a wrapper that records its peak resident set size (ru_maxrss of
+    # its only child) in the build directory.
+    b2.prefs.devices.cpp_standalone.run_cmd_unix = [sys.executable, "-c", _PEAK_WRAPPER, "./main"]
+    walls, cpus, binaries, others, peaks = [], [], [], [], []
     for _ in range(args.repeats):
         busy0, own0 = _cpu_busy_s(), _children_cpu_s()
         b2.device.run(directory=build_dir, with_output=False)
+        with open(os.path.join(build_dir, "peak_rss_kib")) as f:
+            peaks.append(int(f.read()))
         walls.append(brian2_nets.read_run_timer())
         cpus.append(b2.device._last_run_time)
         binaries.append(b2.device.timers["run_binary"])
@@ -96,6 +112,10 @@ def main() -> None:
         "brian2_cpu_s": round(statistics.median(cpus), 4),
         "binary_wall_s": round(statistics.median(binaries), 4),
         "compile_s": round(compile_s, 2), "threads": 1, "profiled": args.profile,
+        # peak resident memory of the standalone binary (largest over the repeats, measured by
+        # the wrapper below) and of this Python process (which draws the connectivity)
+        "binary_peak_rss_mib": round(max(peaks) / 1024, 1),
+        "python_peak_rss_mib": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
         "other_cpus_busy": [round(max(o, 0.0), 2) for o in others],
         "brian2": b2.__version__, "host": platform.node(), "cpus": os.cpu_count(),
     }))

@@ -153,14 +153,19 @@ enum Command {
         #[command(subcommand)]
         command: NirCommand,
     },
-    /// Time a bundled benchmark network (build and simulation, synaptic events per second).
+    /// Time a bundled benchmark network or a model file (build and simulation, synaptic events
+    /// per second, peak memory).
     Bench {
-        /// Which network.
-        #[arg(value_enum)]
-        network: BenchNet,
+        /// A bundled network (cuba, coba, cobahh, brunel, brunel-stdp, microcircuit, esn) or the
+        /// path of a model file.
+        network: String,
         /// Print one JSON line instead of a table.
         #[arg(long)]
         json: bool,
+        /// Simulate this long \[ms\] before the timed part (not counted in the simulation time,
+        /// the events or the rates); it adds to the duration.
+        #[arg(long, default_value_t = 0.0)]
+        warmup: f64,
         #[command(flatten)]
         common: Common,
     },
@@ -297,16 +302,6 @@ enum PlotFormat {
     Png,
     Svg,
     Both,
-}
-
-#[derive(Clone, Copy, ValueEnum)]
-enum BenchNet {
-    Cuba,
-    Coba,
-    Cobahh,
-    Brunel,
-    /// Brunel with pair STDP on E→E (examples/brunel_stdp.toml).
-    BrunelStdp,
 }
 
 fn parse_param(s: &str) -> Result<(String, f64), String> {
@@ -795,6 +790,33 @@ const COBA: &str = include_str!("../../../examples/coba.toml");
 const COBAHH: &str = include_str!("../../../examples/cobahh.toml");
 const BRUNEL: &str = include_str!("../../../examples/brunel.toml");
 const BRUNEL_STDP: &str = include_str!("../../../examples/brunel_stdp.toml");
+const MICROCIRCUIT: &str = include_str!("../../../examples/microcircuit.toml");
+const ESN: &str = include_str!("../../../examples/esn.toml");
+
+/// The bundled benchmark networks: name, model file text, default duration \[ms\].
+const BENCH_NETS: [(&str, &str, f64); 7] = [
+    ("cuba", CUBA, 10_000.0),
+    ("coba", COBA, 10_000.0),
+    ("cobahh", COBAHH, 10_000.0),
+    ("brunel", BRUNEL, 1000.0),
+    ("brunel-stdp", BRUNEL_STDP, 1000.0),
+    ("microcircuit", MICROCIRCUIT, 1000.0),
+    ("esn", ESN, 2000.0),
+];
+
+/// A figure of `/proc/self/status` in KiB (`VmHWM`: peak resident set size; `VmRSS`: current),
+/// converted to MiB (Linux; `None` elsewhere).
+fn proc_status_mib(key: &str) -> Option<f64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with(key))?;
+    let kib: f64 = line[key.len()..]
+        .trim_start_matches(':')
+        .split_whitespace()
+        .next()?
+        .parse()
+        .ok()?;
+    Some(kib / 1024.0)
+}
 
 /// CPU seconds (user + system) used by this process so far, from `/proc/self/stat` (Linux;
 /// `None` elsewhere). On a shared machine this, unlike wall time, does not count the time other
@@ -808,52 +830,116 @@ fn process_cpu_s() -> Option<f64> {
     Some((utime + stime) / 100.0) // USER_HZ = 100 on Linux
 }
 
-fn bench(which: BenchNet, json: bool, common: &Common) -> Result<(), Failure> {
-    let (name, text) = match which {
-        BenchNet::Cuba => ("cuba", CUBA),
-        BenchNet::Coba => ("coba", COBA),
-        BenchNet::Cobahh => ("cobahh", COBAHH),
-        BenchNet::Brunel => ("brunel", BRUNEL),
-        BenchNet::BrunelStdp => ("brunel-stdp", BRUNEL_STDP),
-    };
+fn bench(network: &str, json: bool, warmup: f64, common: &Common) -> Result<(), Failure> {
+    if !(warmup.is_finite() && warmup >= 0.0) {
+        return Err(Failure::Input(format!(
+            "--warmup: must be a finite number ≥ 0 ms, got {warmup}"
+        )));
+    }
     let mut ov = overrides(common);
-    ov.duration = ov.duration.or(Some(match which {
-        BenchNet::Brunel | BenchNet::BrunelStdp => 1000.0,
-        _ => 10_000.0,
-    }));
-    let model = glia_spec::parse(text, Path::new("examples"), &ov)?;
+    let bundled = BENCH_NETS.iter().find(|(n, _, _)| *n == network);
+    let (name, model) = match bundled {
+        Some(&(name, text, default_ms)) => {
+            let measured = ov.duration.unwrap_or(default_ms);
+            ov.duration = Some(measured + warmup);
+            (
+                name.to_string(),
+                glia_spec::parse(text, Path::new("examples"), &ov)?,
+            )
+        }
+        None => {
+            let path = Path::new(network);
+            let text = std::fs::read_to_string(path).map_err(|e| {
+                let names: Vec<&str> = BENCH_NETS.iter().map(|(n, _, _)| *n).collect();
+                Failure::Input(format!(
+                    "bench: \"{network}\" is neither a bundled network ({}) nor a readable model file: {e}",
+                    names.join(", ")
+                ))
+            })?;
+            if glia_reservoir::experiment::is_experiment(&text) {
+                return Err(Failure::Input(format!(
+                    "bench: {network} is a reservoir experiment ([reservoir], [task], [readout]); \
+                     bench times plain networks (e.g. examples/esn.toml)"
+                )));
+            }
+            if warmup > 0.0 {
+                // The file's own duration is the measured part unless --duration is given.
+                let measured = match ov.duration {
+                    Some(d) => d,
+                    None => glia_spec::load(path, &ov)?.duration,
+                };
+                ov.duration = Some(measured + warmup);
+            }
+            (network.to_string(), glia_spec::load(path, &ov)?)
+        }
+    };
     memory_check(&model, common)?;
+    let warmup_steps = (warmup / model.dt).round() as u64;
+    if warmup_steps >= model.steps {
+        return Err(Failure::Input(format!(
+            "--warmup: leaves no step to time ({warmup} ms of {} ms)",
+            model.duration
+        )));
+    }
     let mut net = glia_sim::build::build(&model)?;
+    let build_peak_mib = proc_status_mib("VmHWM");
+    let mut no_progress = |_| true;
+    net.run(warmup_steps, &mut no_progress);
+    let spikes0: Vec<u64> = net.stats.iter().map(|s| s.total).collect();
     let cpu0 = process_cpu_s();
     let (stats, fault) = glia_sim::health::run_checked(
         &mut net,
-        model.steps,
+        model.steps - warmup_steps,
         common.on_nan.into(),
-        &mut |_| true,
+        &mut no_progress,
         &mut |f| eprintln!("warning: {f}"),
     );
     if let Some(f) = fault {
         return Err(Failure::Numerical(f.to_string()));
     }
     let sim_cpu_s = process_cpu_s().zip(cpu0).map(|(b, a)| b - a);
-    let bio_s = model.duration / 1000.0;
-    let spikes: u64 = net.stats.iter().map(|s| s.total).sum();
+    let bio_s = stats.steps as f64 * model.dt / 1000.0;
+    let pop_spikes: Vec<u64> = net
+        .stats
+        .iter()
+        .zip(&spikes0)
+        .map(|(s, s0)| s.total - s0)
+        .collect();
+    let spikes: u64 = pop_spikes.iter().sum();
     let neurons: usize = net.pops.iter().map(|p| p.size).sum();
+    let pop_rates: serde_json::Map<String, serde_json::Value> = net
+        .pops
+        .iter()
+        .zip(&pop_spikes)
+        .map(|(p, &k)| {
+            (
+                p.name.clone(),
+                serde_json::json!(k as f64 / (p.size as f64 * bio_s)),
+            )
+        })
+        .collect();
+    let peak_mib = proc_status_mib("VmHWM");
     let record = serde_json::json!({
         "simulator": "glia",
         "net": name,
         "neurons": neurons,
         "synapses": net.synapses(),
+        "synapse_bytes": net.synapse_bytes(),
         "threads": model.threads,
+        "warmup_s": warmup_steps as f64 * model.dt / 1000.0,
         "bio_s": bio_s,
         "build_s": net.build_s,
         "sim_wall_s": stats.wall_s,
         "s_per_bio_s": stats.wall_s / bio_s,
         "spikes": spikes,
         "rate_hz": spikes as f64 / (neurons as f64 * bio_s),
+        "pop_rates_hz": pop_rates,
         "synaptic_events_per_s": stats.events as f64 / stats.wall_s,
+        "steps_per_s": stats.steps as f64 / stats.wall_s,
         "sim_cpu_s": sim_cpu_s,
         "on_nan": format!("{:?}", glia_sim::health::OnNan::from(common.on_nan)).to_lowercase(),
+        "build_peak_rss_mib": build_peak_mib,
+        "peak_rss_mib": peak_mib,
     });
     if json {
         println!("{record}");
@@ -864,11 +950,21 @@ fn bench(which: BenchNet, json: bool, common: &Common) -> Result<(), Failure> {
             model.threads
         );
         println!("  build            {:>10.3} s", net.build_s);
+        if warmup_steps > 0 {
+            println!(
+                "  warm-up          {:>10.3} s of biological time (not timed)",
+                warmup_steps as f64 * model.dt / 1000.0
+            );
+        }
         println!(
             "  simulate         {:>10.3} s for {bio_s} s of biological time",
             stats.wall_s
         );
         println!("  per simulated s  {:>10.4} s", stats.wall_s / bio_s);
+        println!(
+            "  steps            {:>10.3e} per s",
+            stats.steps as f64 / stats.wall_s
+        );
         println!(
             "  synaptic events  {:>10.3e} per s",
             stats.events as f64 / stats.wall_s
@@ -877,6 +973,16 @@ fn bench(which: BenchNet, json: bool, common: &Common) -> Result<(), Failure> {
             "  mean rate        {:>10.2} Hz",
             spikes as f64 / (neurons as f64 * bio_s)
         );
+        if let Some(m) = peak_mib {
+            println!("  peak memory      {m:>10.1} MiB (VmHWM)");
+        }
+        if net.pops.len() > 1 {
+            let per: Vec<String> = pop_rates
+                .iter()
+                .map(|(n, r)| format!("{n} {:.2}", r.as_f64().unwrap_or(f64::NAN)))
+                .collect();
+            println!("  rates (Hz)       {}", per.join(", "));
+        }
     }
     Ok(())
 }
@@ -929,8 +1035,9 @@ fn main() -> ExitCode {
         Command::Bench {
             network,
             json,
+            warmup,
             common,
-        } => bench(*network, *json, common),
+        } => bench(network, *json, *warmup, common),
     });
     match result {
         Ok(Ok(())) => ExitCode::SUCCESS,

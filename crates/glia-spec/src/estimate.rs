@@ -6,7 +6,7 @@
 //!
 //! | part | bytes |
 //! |---|---|
-//! | synapses | expected count of the connection rule × [`BUILD_BYTES_PER_SYNAPSE`] (the edge list and the CSR rows exist together while building) |
+//! | synapses | expected count of the connection rule × [`BUILD_BYTES_PER_SYNAPSE`] (rules stream each row straight into the final arrays: target, weight and delay, before delays are packed into the target words), or × [`EXPLICIT_BYTES_PER_SYNAPSE`] for explicit lists (an edge list and the rows exist together) |
 //! | neurons | size × [`BYTES_PER_NEURON`] (state variables, external current, spike buffers) |
 //! | ring buffers | (largest delay in steps + 1) × ports × size rounded up to 1024 × 4 |
 //! | spike monitors | recorded neurons × duration × [`ASSUMED_RATE_HZ`] × 24 (recorded, then converted for writing) |
@@ -20,8 +20,11 @@
 use crate::{Connect, Model, MonitorKind, Values};
 use std::fmt;
 
-/// Bytes per synapse while building: a 16-byte edge plus the CSR entry (target, weight, delay).
-pub const BUILD_BYTES_PER_SYNAPSE: u64 = 16 + 4 + 4 + 2;
+/// Bytes per synapse while building a rule's rows: target, weight and delay (4 + 4 + 2), plus
+/// 2 for the per-part buffers that exist while rows are appended.
+pub const BUILD_BYTES_PER_SYNAPSE: u64 = 4 + 4 + 2 + 2;
+/// Bytes per synapse of an explicit list while building: a 16-byte edge plus the row entry.
+pub const EXPLICIT_BYTES_PER_SYNAPSE: u64 = 16 + 4 + 4 + 2;
 /// Bytes per neuron for state and buffers (about 16 single-precision variables).
 pub const BYTES_PER_NEURON: u64 = 64;
 /// Firing rate assumed for spike monitors \[Hz\].
@@ -129,6 +132,7 @@ pub fn expected_synapses(c: &Connect, ns: usize, nt: usize, same: bool) -> f64 {
         Connect::FixedProbability { p, allow_self } => p * pairs(*allow_self),
         Connect::FixedIndegree { indegree, .. } => *indegree as f64 * t,
         Connect::FixedOutdegree { outdegree, .. } => *outdegree as f64 * s,
+        Connect::FixedTotalNumber { n, .. } => *n as f64,
         Connect::Explicit { sources, .. } => sources.len() as f64,
         Connect::Distance { c, allow_self, .. } => c * pairs(*allow_self),
     }
@@ -160,7 +164,13 @@ pub fn estimate(model: &Model) -> Estimate {
         e.synapses += syn;
         e.parts.push(Part {
             what: format!("projections[{k}] ({}): {syn:.3e} synapses", pr.name),
-            bytes: bytes(syn * BUILD_BYTES_PER_SYNAPSE as f64 + (ns as f64 + 1.0) * 8.0),
+            bytes: bytes(
+                syn * match pr.connect {
+                    Connect::Explicit { .. } => EXPLICIT_BYTES_PER_SYNAPSE,
+                    _ => BUILD_BYTES_PER_SYNAPSE,
+                } as f64
+                    + (ns as f64 + 1.0) * 8.0,
+            ),
         });
         let d = match &pr.connect {
             Connect::Explicit {

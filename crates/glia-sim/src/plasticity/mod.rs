@@ -373,6 +373,8 @@ impl<R: Rule> Plastic<R> {
         let het = match &csr.delays {
             Delays::PerSynapse(ds) => Some(Box::new(Het::new(csr, ds, d_dend, n_src, R::PRE))),
             Delays::Const(_) => None,
+            // build.rs packs delays only into static projections' target words.
+            Delays::Packed { .. } => unreachable!("plastic projection with packed delays"),
         };
         let d_ax = if het.is_some() { 0 } else { d_ax };
         Plastic {
