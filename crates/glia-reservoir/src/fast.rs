@@ -209,13 +209,20 @@ impl FastEsn {
         &self.x
     }
 
-    /// Write the current state back into `esn`'s network (after a run, so that its outputs and
-    /// any further engine steps continue from it).
-    pub fn store(&self, esn: &mut Esn) {
+    /// Hand the run back to `esn`'s network after `steps` kernel steps, so that its outputs
+    /// and any further engine steps continue exactly from here: the state, the step count and
+    /// the pending recurrent input `W x` (which the engine would have delivered at the end of
+    /// the last step). The network must not have stepped since [`FastEsn::from_esn`] read it
+    /// from a network that had not stepped (its input buffers empty), as experiments do.
+    pub fn store(&self, esn: &mut Esn, steps: u64) {
         let x: Vec<f64> = self.x.iter().map(|&v| f64::from(v)).collect();
         esn.net
             .set_state(self.pop, "x", &x)
             .expect("finite rate state of the right length");
+        esn.net.step += steps;
+        let mut z = vec![0.0f32; self.n];
+        recurrent(&self.w, self.n, &self.x, &mut z);
+        esn.net.add_input(self.pop, esn.inputs[0].port, &z);
     }
 
     /// Feed `u` (one input dimension: `u[0]`) and advance one step.
@@ -223,41 +230,7 @@ impl FastEsn {
         let n = self.n;
         let z = &mut self.z;
         let x = &self.x;
-        // z = W x, sources ascending.
-        match &self.w {
-            Recurrent::Dense(w) => {
-                z.fill(0.0);
-                let mut j = 0;
-                while j + 4 <= n {
-                    let (x0, x1, x2, x3) = (x[j], x[j + 1], x[j + 2], x[j + 3]);
-                    let c = &w[j * n..(j + 4) * n];
-                    let (c0, rest) = c.split_at(n);
-                    let (c1, rest) = rest.split_at(n);
-                    let (c2, c3) = rest.split_at(n);
-                    for ((((zi, &a), &b), &c), &d) in z.iter_mut().zip(c0).zip(c1).zip(c2).zip(c3) {
-                        *zi = *zi + a * x0 + b * x1 + c * x2 + d * x3;
-                    }
-                    j += 4;
-                }
-                while j < n {
-                    let xj = x[j];
-                    for (zi, &a) in z.iter_mut().zip(&w[j * n..(j + 1) * n]) {
-                        *zi += a * xj;
-                    }
-                    j += 1;
-                }
-            }
-            Recurrent::Sparse { ptr, cols, vals } => {
-                for (i, zi) in z.iter_mut().enumerate() {
-                    let (a, b) = (ptr[i], ptr[i + 1]);
-                    let mut acc = 0.0f32;
-                    for (&c, &v) in cols[a..b].iter().zip(&vals[a..b]) {
-                        acc += x[c as usize] * v;
-                    }
-                    *zi = acc;
-                }
-            }
-        }
+        recurrent(&self.w, n, x, z);
         // + W_in u (the engine's input buffer, 0 + w u), then + b first.
         let u0 = u[0] as f32;
         for ((zi, &w), &b) in z.iter_mut().zip(&self.win).zip(&self.bias) {
@@ -272,15 +245,65 @@ impl FastEsn {
     /// Run over the series `u` (one input dimension) and return the `T × F` feature matrix
     /// (as [`Esn::run`]).
     pub fn run(&mut self, u: &[f64]) -> Mat<f64> {
-        let t = u.len();
-        let mut out = Mat::<f64>::zeros(t, self.n);
-        for s in 0..t {
+        let (t, n) = (u.len(), self.n);
+        // One contiguous f32 row per step, then one blocked transpose into the column-major
+        // T × F matrix (writing a T × F row each step touches F pages per step).
+        let mut rows = vec![0.0f32; t * n];
+        for (s, row) in rows.chunks_exact_mut(n.max(1)).enumerate().take(t) {
             self.step(&u[s..s + 1]);
-            for (j, &v) in self.x.iter().enumerate() {
-                out[(s, j)] = f64::from(v);
+            row.copy_from_slice(&self.x);
+        }
+        let mut out = Mat::<f64>::zeros(t, n);
+        const TILE: usize = 64;
+        for j0 in (0..n).step_by(TILE) {
+            for s0 in (0..t).step_by(TILE) {
+                for j in j0..(j0 + TILE).min(n) {
+                    let col = &mut out.col_as_slice_mut(j)[s0..(s0 + TILE).min(t)];
+                    for (k, o) in col.iter_mut().enumerate() {
+                        *o = f64::from(rows[(s0 + k) * n + j]);
+                    }
+                }
             }
         }
         out
+    }
+}
+
+/// `z = W x`, sources ascending (the engine's order of delivery).
+fn recurrent(w: &Recurrent, n: usize, x: &[f32], z: &mut [f32]) {
+    match w {
+        Recurrent::Dense(w) => {
+            z.fill(0.0);
+            let mut j = 0;
+            while j + 4 <= n {
+                let (x0, x1, x2, x3) = (x[j], x[j + 1], x[j + 2], x[j + 3]);
+                let c = &w[j * n..(j + 4) * n];
+                let (c0, rest) = c.split_at(n);
+                let (c1, rest) = rest.split_at(n);
+                let (c2, c3) = rest.split_at(n);
+                for ((((zi, &a), &b), &c), &d) in z.iter_mut().zip(c0).zip(c1).zip(c2).zip(c3) {
+                    *zi = *zi + a * x0 + b * x1 + c * x2 + d * x3;
+                }
+                j += 4;
+            }
+            while j < n {
+                let xj = x[j];
+                for (zi, &a) in z.iter_mut().zip(&w[j * n..(j + 1) * n]) {
+                    *zi += a * xj;
+                }
+                j += 1;
+            }
+        }
+        Recurrent::Sparse { ptr, cols, vals } => {
+            for (i, zi) in z.iter_mut().enumerate() {
+                let (a, b) = (ptr[i], ptr[i + 1]);
+                let mut acc = 0.0f32;
+                for (&c, &v) in cols[a..b].iter().zip(&vals[a..b]) {
+                    acc += x[c as usize] * v;
+                }
+                *zi = acc;
+            }
+        }
     }
 }
 

@@ -103,10 +103,24 @@ fn kernel_matches_engine() {
             "{act}, n = {n}: fast tanh differs by {worst:e}"
         );
         // The state written back is the kernel's.
-        exact.store(&mut engine);
+        // Handed back, the engine continues exactly where the kernel is.
+        let mut engine2 = validate_text(&text, Path::new("."), &Default::default()).unwrap();
+        let mut k = FastEsn::from_esn(&engine2, Nonlinearity::Exact).unwrap();
+        for &us in &u[..300] {
+            k.step(&[us]);
+        }
+        k.store(&mut engine2, 300);
+        for &us in &u[300..] {
+            engine2.step(&[us], &mut x);
+        }
+        assert_eq!(engine2.net.step, 600);
         let mut back = vec![0.0f32; n];
-        engine.net.read_state(0, 0, &mut back);
-        assert_eq!(back, exact.state());
+        engine2.net.read_state(0, 0, &mut back);
+        assert_eq!(
+            back,
+            exact.state(),
+            "{act}, n = {n}: continued by the engine"
+        );
     }
 }
 
