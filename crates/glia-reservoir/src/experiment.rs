@@ -5,9 +5,10 @@
 use crate::adapt::{EiAdapt, Targets};
 use crate::error::{ReservoirError, Result};
 use crate::esn::{Esn, InputDist, InputLink, dense_projection, draw_input_weights, read_matrix};
+use crate::fast::{FastEsn, Nonlinearity};
 use crate::metrics::{nrmse, r2, valid_steps};
-use crate::readout::{Ridge, ridge_cv};
-use crate::tasks::{MackeyGlass, narma10, uniform};
+use crate::readout::{Logistic, Optimiser, Ridge, ridge_cv};
+use crate::tasks::{MackeyGlass, narma10, patterns, uniform};
 use faer::Mat;
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -56,6 +57,10 @@ struct ReservoirSpec {
     ei_balance: Option<f64>,
     /// Self-adapting E/I balance.
     adapt: Option<AdaptSpec>,
+    /// `"auto"` (the dedicated echo-state kernel when the model is a plain ESN, see
+    /// [`crate::fast`]) or `"engine"` (always glia-sim's step).
+    #[serde(default = "auto_name")]
+    kernel: String,
 }
 
 #[derive(Clone, Debug, Deserialize)]
@@ -108,6 +113,12 @@ struct TaskSpec {
     /// Mackey–Glass: samples discarded from the start of the generated series.
     #[serde(default)]
     transient: usize,
+    /// Classification: number of classes.
+    classes: Option<usize>,
+    /// Classification: samples per presentation.
+    length: Option<usize>,
+    /// Classification: amplitude of the uniform noise added to every sample.
+    noise: Option<f64>,
     seed: Option<u64>,
 }
 
@@ -121,6 +132,10 @@ struct ReadoutSpec {
     alphas: Option<Vec<f64>>,
     #[serde(default = "five")]
     folds: usize,
+    /// Logistic: L2 penalty λ.
+    lambda: Option<f64>,
+    /// Logistic: iteration limit of the full-batch optimiser.
+    max_iter: Option<usize>,
 }
 
 fn one() -> f64 {
@@ -134,6 +149,9 @@ fn five() -> usize {
 }
 fn uniform_name() -> String {
     "uniform".into()
+}
+fn auto_name() -> String {
+    "auto".into()
 }
 fn ridge_name() -> String {
     "ridge".into()
@@ -225,6 +243,8 @@ fn run_inner(
         alpha: None,
         alphas: None,
         folds: 5,
+        lambda: None,
+        max_iter: None,
     });
     let rest = toml::to_string(&table).map_err(|e| ReservoirError::Numerical(e.to_string()))?;
     let mut model = glia_spec::parse(&rest, base, overrides)?;
@@ -304,7 +324,23 @@ fn run_inner(
     // Task data. `dim` is 1 for every built-in task.
     let dim = 1;
     let adapt_steps = res.adapt.as_ref().map_or(0, |a| a.steps);
-    let n_run = adapt_steps + task.train + task.test;
+    let classify = task.kind == "classification";
+    // Steps per sample: a classification sample is a whole presentation.
+    let per = if classify {
+        match task.length {
+            Some(l) if l >= 1 => l,
+            _ => {
+                return Err(ReservoirError::invalid(
+                    "task.length",
+                    "classification needs length ≥ 1 (samples per presentation)",
+                ));
+            }
+        }
+    } else {
+        1
+    };
+    let n_run = adapt_steps + (task.train + task.test) * per;
+    let mut labels = Vec::new();
     let file_series = |needed: usize| -> Result<Option<Vec<f64>>> {
         let Some(f) = &task.input_file else {
             return Ok(None);
@@ -378,11 +414,26 @@ fn run_inner(
             let extra = s[n_run + 1..needed].to_vec();
             (u, y, 1, extra)
         }
+        "classification" => {
+            let classes = task.classes.unwrap_or(2);
+            let pat = patterns(
+                seed,
+                classes,
+                per,
+                task.train + task.test,
+                task.noise.unwrap_or(0.0),
+            )?;
+            let mut u = uniform(seed, 0, adapt_steps, -1.0, 1.0);
+            u.extend_from_slice(&pat.input);
+            labels = pat.labels;
+            (u, Vec::new(), classes, Vec::new())
+        }
         other => {
             return Err(ReservoirError::invalid(
                 "task.kind",
                 format!(
-                    "unknown task {other:?}: use \"memory_capacity\", \"narma10\" or \"mackey_glass\""
+                    "unknown task {other:?}: use \"memory_capacity\", \"narma10\", \"mackey_glass\" \
+                     or \"classification\""
                 ),
             ));
         }
@@ -466,14 +517,37 @@ fn run_inner(
     }
     let mut esn = Esn::new(net, links, features, dim)?;
     let nf = esn.n_features();
-    if readout.kind != "ridge" {
-        return Err(ReservoirError::invalid(
-            "readout.kind",
-            format!(
-                "unknown {:?}: experiments support \"ridge\" (logistic and RLS are library APIs)",
-                readout.kind
-            ),
-        ));
+    let use_fast = match res.kernel.as_str() {
+        "auto" => true,
+        "engine" => false,
+        other => {
+            return Err(ReservoirError::invalid(
+                "reservoir.kernel",
+                format!("unknown {other:?}: use \"auto\" or \"engine\""),
+            ));
+        }
+    };
+    match readout.kind.as_str() {
+        "ridge" => {}
+        "logistic" if classify => {}
+        "logistic" => {
+            return Err(ReservoirError::invalid(
+                "readout.kind",
+                format!(
+                    "\"logistic\" needs task.kind = \"classification\", got {:?}",
+                    task.kind
+                ),
+            ));
+        }
+        other => {
+            return Err(ReservoirError::invalid(
+                "readout.kind",
+                format!(
+                    "unknown {other:?}: experiments support \"ridge\" and (classification) \
+                     \"logistic\" (RLS is a library API)"
+                ),
+            ));
+        }
     }
     if dry {
         return Ok(Outcome {
@@ -501,9 +575,32 @@ fn run_inner(
         }
         info.insert("adapt_mean_target".into(), json!(ad.mean_target()));
     }
-    // Drive over train + test.
-    let feats = esn.run(&u[adapt_steps..]);
+    // Drive over train + test: the dedicated kernel for a plain ESN, else the engine.
+    // (Not after an adaptation phase: the engine's input buffers then hold a pending
+    // delivery the kernel cannot hand back.)
+    let mut fast = if use_fast && adapt_steps == 0 {
+        FastEsn::from_esn(&esn, Nonlinearity::Fast)
+    } else {
+        None
+    };
+    let kernel = match &fast {
+        Some(f) if f.is_dense() => "fast_dense",
+        Some(_) => "fast_sparse",
+        None => "engine",
+    };
+    info.insert("kernel".into(), json!(kernel));
+    let feats = match &mut fast {
+        Some(f) => f.run(&u[adapt_steps..]),
+        None => esn.run(&u[adapt_steps..]),
+    };
     let run_s = t0.elapsed().as_secs_f64();
+    if classify {
+        let metrics = classification(&feats, &labels, k_out, per, &task, &readout, run_s, info)?;
+        if let Some(f) = &fast {
+            f.store(&mut esn, (n_run - adapt_steps) as u64);
+        }
+        return Ok(Outcome { metrics, esn });
+    }
     let tr = task.washout..task.train;
     let te = task.train..task.train + task.test;
     let rows = |r: &std::ops::Range<usize>| feats.subrows(r.start, r.len());
@@ -551,7 +648,15 @@ fn run_inner(
                 let mut free = Vec::with_capacity(task.horizon);
                 for _ in 0..task.horizon {
                     free.push(out[0]);
-                    esn.step(&out, &mut x);
+                    match &mut fast {
+                        Some(f) => {
+                            f.step(&out);
+                            x.iter_mut()
+                                .zip(f.state())
+                                .for_each(|(o, &v)| *o = f64::from(v));
+                        }
+                        None => esn.step(&out, &mut x),
+                    }
                     ridge.predict_row(&x, &mut out);
                 }
                 // `free[h]` predicts the series h + 1 steps after the last teacher input.
@@ -565,6 +670,15 @@ fn run_inner(
             }
         }
     }
+    if let Some(f) = &fast {
+        // The network continues from where the kernel left it (state and step count).
+        let free_steps = if task.kind == "mackey_glass" {
+            task.horizon
+        } else {
+            0
+        };
+        f.store(&mut esn, (n_run - adapt_steps + free_steps) as u64);
+    }
     let metrics = json!({
         "task": task.kind,
         "metrics": metrics,
@@ -574,6 +688,85 @@ fn run_inner(
         "info": info,
     });
     Ok(Outcome { metrics, esn })
+}
+
+/// Classification: features are the states at the last sample of each presentation; the
+/// readout is softmax regression (`logistic`) or ridge on one-hot targets (`ridge`, arg-max).
+#[allow(clippy::too_many_arguments)]
+fn classification(
+    feats: &Mat<f64>,
+    labels: &[usize],
+    classes: usize,
+    per: usize,
+    task: &TaskSpec,
+    readout: &ReadoutSpec,
+    run_s: f64,
+    info: serde_json::Map<String, Value>,
+) -> Result<Value> {
+    let nf = feats.ncols();
+    let rows =
+        |a: usize, b: usize| Mat::from_fn(b - a, nf, |i, j| feats[((a + i) * per + per - 1, j)]);
+    let (xtr, xte) = (
+        rows(task.washout, task.train),
+        rows(task.train, task.train + task.test),
+    );
+    let (ltr, lte) = (
+        &labels[task.washout..task.train],
+        &labels[task.train..task.train + task.test],
+    );
+    let t1 = Instant::now();
+    let acc = |pred: &[usize], l: &[usize]| {
+        pred.iter().zip(l).filter(|(a, b)| a == b).count() as f64 / l.len() as f64
+    };
+    let (train_acc, test_acc, params) = if readout.kind == "logistic" {
+        let lambda = readout.lambda.unwrap_or(1e-4);
+        let max_iter = readout.max_iter.unwrap_or(2000);
+        if max_iter == 0 {
+            return Err(ReservoirError::invalid("readout.max_iter", "must be ≥ 1"));
+        }
+        let m = Logistic::fit(
+            xtr.as_ref(),
+            ltr,
+            classes,
+            lambda,
+            Optimiser::FullBatch {
+                tol: 1e-6,
+                max_iter,
+            },
+        )?;
+        (
+            acc(&m.predict(xtr.as_ref()), ltr),
+            acc(&m.predict(xte.as_ref()), lte),
+            json!({ "kind": "logistic", "lambda": lambda, "iterations": m.iterations }),
+        )
+    } else {
+        let alpha = readout.alpha.unwrap_or(1e-6);
+        let onehot = Mat::from_fn(ltr.len(), classes, |i, k| f64::from(u8::from(ltr[i] == k)));
+        let m = Ridge::fit(xtr.as_ref(), onehot.as_ref(), alpha)?;
+        let argmax = |x: &Mat<f64>| -> Vec<usize> {
+            let p = m.predict(x.as_ref());
+            (0..p.nrows())
+                .map(|i| (0..classes).fold(0, |b, k| if p[(i, k)] > p[(i, b)] { k } else { b }))
+                .collect()
+        };
+        (
+            acc(&argmax(&xtr), ltr),
+            acc(&argmax(&xte), lte),
+            json!({ "kind": "ridge", "alpha": alpha }),
+        )
+    };
+    let fit_s = t1.elapsed().as_secs_f64();
+    let mut params = params;
+    params["train_samples"] = json!(ltr.len());
+    params["test_samples"] = json!(lte.len());
+    Ok(json!({
+        "task": "classification",
+        "metrics": { "accuracy": test_acc, "train_accuracy": train_acc, "chance": 1.0 / classes as f64 },
+        "readout": params,
+        "features": nf,
+        "timing_s": { "reservoir_run": run_s, "readout_fit": fit_s },
+        "info": info,
+    }))
 }
 
 /// The last row of a feature matrix.

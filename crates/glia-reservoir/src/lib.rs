@@ -11,6 +11,7 @@ pub mod adapt;
 pub mod error;
 pub mod esn;
 pub mod experiment;
+pub mod fast;
 pub mod metrics;
 pub mod readout;
 pub mod tasks;

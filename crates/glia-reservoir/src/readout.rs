@@ -5,6 +5,8 @@
 //! Features are rows of a `T × F` matrix (one row per sample), targets a `T × K` matrix.
 
 use crate::error::{ReservoirError, Result};
+use faer::Accum;
+use faer::linalg::matmul::triangular::{self, BlockStructure};
 use faer::linalg::solvers::Solve;
 use faer::{Mat, MatRef, Side};
 use glia_core::{CounterRng, Purpose};
@@ -54,7 +56,7 @@ pub struct Ridge {
     pub alpha: f64,
 }
 
-/// The `F × F` Gram matrix `XᵀX` and `XᵀY` of centred data, solved for several `α` by
+/// The `F × F` Gram matrix `XᵀX` (lower triangle) and `XᵀY` of centred data, solved for several `α` by
 /// Cholesky factorisations of `XᵀX + αI` (symmetric positive definite for `α > 0`).
 struct Normal {
     g: Mat<f64>,
@@ -68,7 +70,20 @@ impl Normal {
         let (xm, ym) = (col_means(x), col_means(y));
         let xc = centred(x, &xm);
         let yc = centred(y, &ym);
-        let g = xc.transpose() * &xc;
+        // Only the lower triangle: the Cholesky factorisation reads nothing else.
+        let f = xc.ncols();
+        let mut g = Mat::<f64>::zeros(f, f);
+        triangular::matmul(
+            g.as_mut(),
+            BlockStructure::TriangularLower,
+            Accum::Replace,
+            xc.transpose(),
+            BlockStructure::Rectangular,
+            &xc,
+            BlockStructure::Rectangular,
+            1.0,
+            faer::get_global_parallelism(),
+        );
         let xty = xc.transpose() * &yc;
         Self { g, xty, xm, ym }
     }

@@ -110,3 +110,57 @@ impl MackeyGlass {
         Ok(out)
     }
 }
+
+/// A generated pattern-classification task (see [`patterns`]).
+#[derive(Clone, Debug)]
+pub struct Patterns {
+    /// The input series: the presentations one after the other, `length` samples each.
+    pub input: Vec<f64>,
+    /// The class of each presentation.
+    pub labels: Vec<usize>,
+}
+
+/// `count` noisy presentations of `classes` template series of `length` samples: template `c`
+/// is i.i.d. uniform in `[−1, 1]` (stream `(seed, ReservoirTask, 10 + c)`), the label of each
+/// presentation uniform in `0..classes` (stream 8), and every sample of a presentation gets
+/// i.i.d. uniform noise in `[−noise, noise]` (stream 9). The class can only be told from the
+/// whole presentation, so a readout of the state at its last sample needs the reservoir's
+/// memory.
+pub fn patterns(
+    seed: u64,
+    classes: usize,
+    length: usize,
+    count: usize,
+    noise: f64,
+) -> Result<Patterns> {
+    if classes < 2 {
+        return Err(ReservoirError::invalid(
+            "task.classes",
+            format!("need at least 2 classes, got {classes}"),
+        ));
+    }
+    if length == 0 {
+        return Err(ReservoirError::invalid("task.length", "must be ≥ 1"));
+    }
+    if !(noise >= 0.0 && noise.is_finite()) {
+        return Err(ReservoirError::invalid(
+            "task.noise",
+            format!("must be ≥ 0 and finite, got {noise}"),
+        ));
+    }
+    let templates: Vec<Vec<f64>> = (0..classes)
+        .map(|c| uniform(seed, 10 + c as u32, length, -1.0, 1.0))
+        .collect();
+    let labels: Vec<usize> = uniform(seed, 8, count, 0.0, classes as f64)
+        .into_iter()
+        .map(|v| (v as usize).min(classes - 1))
+        .collect();
+    let eps = uniform(seed, 9, count * length, -noise, noise);
+    let mut input = Vec::with_capacity(count * length);
+    for (p, &l) in labels.iter().enumerate() {
+        for (k, &v) in templates[l].iter().enumerate() {
+            input.push(v + eps[p * length + k]);
+        }
+    }
+    Ok(Patterns { input, labels })
+}

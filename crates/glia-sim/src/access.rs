@@ -249,6 +249,30 @@ impl Network {
         }
     }
 
+    /// Leak rates `α` and biases `b` of rate population `pop`, one per neuron (as lowered,
+    /// in f32), or `None` when `pop` is not a `rate` population. Used by glia-reservoir's
+    /// dedicated echo-state kernel to run the same update outside the step loop.
+    pub fn rate_params(&self, pop: usize) -> Option<(Vec<f32>, Vec<f32>)> {
+        let p = &self.pops[pop];
+        let mut leak = Vec::with_capacity(p.size);
+        let mut bias = Vec::with_capacity(p.size);
+        for b in &self.blocks[p.blocks.clone()] {
+            let crate::neurons::BlockState::Rate(st) = &b.state else {
+                return None;
+            };
+            leak.extend_from_slice(&st.leak[..b.len]);
+            bias.extend_from_slice(&st.bias[..b.len]);
+        }
+        Some((leak, bias))
+    }
+
+    /// Whether population `pop` receives anything from outside its projections: `[[inputs]]`
+    /// currents (dc, steps, noise) or Poisson drives.
+    pub fn has_external_inputs(&self, pop: usize) -> bool {
+        let p = &self.pops[pop];
+        !p.drives.is_empty() || !p.noises.is_empty() || self.currents.iter().any(|c| c.pop == pop)
+    }
+
     /// Value of state variable `var` of neuron `id` of population `pop` (physical units).
     pub fn state_of(&self, pop: usize, var: &str, id: u32) -> Option<f64> {
         let p = &self.pops[pop];

@@ -1,0 +1,60 @@
+//! Time the dedicated echo-state kernel against the engine on one reservoir:
+//! `cargo run --release -p glia-reservoir --example esn_kernel_bench -- [N] [p] [steps]`.
+//! Prints µs per step of the engine (`Esn::step`), the kernel with libm tanh and with the
+//! vectorised tanh (alternating, best of 5).
+
+use glia_reservoir::experiment::validate_text;
+use glia_reservoir::fast::{FastEsn, Nonlinearity};
+use glia_reservoir::tasks::uniform;
+use std::path::Path;
+use std::time::Instant;
+
+fn main() {
+    let a: Vec<String> = std::env::args().collect();
+    let n: usize = a.get(1).map_or(500, |s| s.parse().unwrap());
+    let p: f64 = a.get(2).map_or(0.1, |s| s.parse().unwrap());
+    let steps: usize = a.get(3).map_or(2000, |s| s.parse().unwrap());
+    let text = format!(
+        "[simulation]\ndt = 1.0\nduration = 1.0\nseed = 1\n[[populations]]\nname = \"R\"\n\
+         size = {n}\nmodel = \"rate\"\n[[projections]]\nsource = \"R\"\ntarget = \"R\"\n\
+         port = \"in\"\nconnect = {{ rule = \"fixed_probability\", p = {p} }}\n\
+         weight = {{ dist = \"normal\", mean = 0.0, std = 1.0 }}\nspectral_radius = 0.95\n\
+         [reservoir]\ninput = \"R\"\n[task]\nkind = \"narma10\"\ntrain = 2\nwashout = 1\ntest = 1\n"
+    );
+    let u = uniform(1, 0, steps, 0.0, 0.5);
+    let mut best = [f64::INFINITY; 4];
+    for _ in 0..5 {
+        let mut esn = validate_text(&text, Path::new("."), &Default::default()).unwrap();
+        let mut exact = FastEsn::from_esn(&esn, Nonlinearity::Exact).unwrap();
+        let mut fast = FastEsn::from_esn(&esn, Nonlinearity::Fast).unwrap();
+        let mut x = vec![0.0; n];
+        let t = Instant::now();
+        for &v in &u {
+            esn.step(&[v], &mut x);
+        }
+        best[0] = best[0].min(t.elapsed().as_secs_f64());
+        let t = Instant::now();
+        for &v in &u {
+            exact.step(&[v]);
+        }
+        best[1] = best[1].min(t.elapsed().as_secs_f64());
+        let t = Instant::now();
+        for &v in &u {
+            fast.step(&[v]);
+        }
+        best[2] = best[2].min(t.elapsed().as_secs_f64());
+        let t = Instant::now();
+        let m = fast.run(&u);
+        best[3] = best[3].min(t.elapsed().as_secs_f64());
+        assert!(m[(steps - 1, 0)].is_finite());
+    }
+    let us = |s: f64| s / steps as f64 * 1e6;
+    println!(
+        "N = {n}, p = {p}: engine {:.2} µs/step, kernel (libm tanh) {:.2}, kernel (fast tanh) {:.2}, \
+         kernel run() with feature copy {:.2}",
+        us(best[0]),
+        us(best[1]),
+        us(best[2]),
+        us(best[3])
+    );
+}

@@ -1,0 +1,324 @@
+//! A dedicated kernel for plain echo-state networks: one `rate` population, recurrent
+//! projections onto itself with one-step delays, one input dimension through one
+//! [`crate::esn::InputLink`], and
+//! nothing else (no plasticity, no short-term plasticity, no monitors, no `[[inputs]]`).
+//!
+//! It computes exactly the engine's update (see [`glia_sim::neurons::rate`])
+//!
+//! ```text
+//! x(s) = (1 − a) x(s−1) + a f( b + (W x(s−1) + W_in u(s)) )
+//! ```
+//!
+//! in f32 with the sums in the engine's order (sources ascending, then the input), but without
+//! the engine's per-step machinery: `W x` is a dense column sweep (four columns per pass, the
+//! additions still in source order) when `W` is denser than [`DENSE_ABOVE`], otherwise a gather
+//! over rows by target, and the nonlinearity is applied to the whole vector at once.
+//!
+//! With [`Nonlinearity::Exact`] (libm `tanh`, `1/(1 + e^{−z})`) and a single recurrent
+//! projection the states are bit-identical to the engine's. [`Nonlinearity::Fast`] (the
+//! default of experiments) evaluates `tanh` by a vectorised rational approximation (absolute
+//! error below [`TANH_MAX_ERR`]) and the sigmoid as `½ + ½ tanh(z/2)`; states then differ from
+//! the engine's by rounding-level amounts (see `tests/fast_esn.rs`).
+
+use crate::esn::Esn;
+use faer::Mat;
+use glia_sim::neurons::Model;
+use glia_sim::neurons::rate::Activation;
+use glia_sim::{Delays, Weights};
+
+/// Density (nonzero fraction of `W`) above which `W x` is a dense sweep.
+pub const DENSE_ABOVE: f64 = 1.0 / 32.0;
+
+/// Bound on `|tanh_fast(z) − tanh(z)|` over all finite `z` (checked by a test on a fine grid).
+pub const TANH_MAX_ERR: f32 = 5e-7;
+
+/// How the nonlinearity is evaluated.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Nonlinearity {
+    /// libm, as the engine does (bit-identical states).
+    Exact,
+    /// Vectorised rational approximation of `tanh` (sigmoid through `tanh`).
+    Fast,
+}
+
+/// `W x` storage.
+#[derive(Clone, Debug)]
+enum Recurrent {
+    /// Column-major `n × n`: `w[j·n + i]` is the weight from `j` to `i`.
+    Dense(Vec<f32>),
+    /// Rows by target: `ptr[i]..ptr[i+1]` index `cols` (sources, ascending) and `vals`.
+    Sparse {
+        ptr: Vec<usize>,
+        cols: Vec<u32>,
+        vals: Vec<f32>,
+    },
+}
+
+/// A plain echo-state network run outside the engine (see the module documentation).
+#[derive(Clone, Debug)]
+pub struct FastEsn {
+    n: usize,
+    w: Recurrent,
+    /// Input weights (one input dimension).
+    win: Vec<f32>,
+    leak: Vec<f32>,
+    bias: Vec<f32>,
+    act: Activation,
+    mode: Nonlinearity,
+    x: Vec<f32>,
+    z: Vec<f32>,
+    pop: usize,
+}
+
+/// Eigen's rational approximation of `tanh` on `[−7.9053, 7.9053]` (where it reaches ±1 in
+/// f32), with `tanh z = z` below `4·10⁻⁴`. Branch-free, so loops over slices vectorise.
+#[inline(always)]
+pub fn tanh_fast(z: f32) -> f32 {
+    const CLAMP: f32 = 7.905_311;
+    const A1: f32 = 4.893_524_6e-3;
+    const A3: f32 = 6.372_619_3e-4;
+    const A5: f32 = 1.485_722_4e-5;
+    const A7: f32 = 5.122_297e-8;
+    const A9: f32 = -8.604_671_5e-11;
+    const A11: f32 = 2.000_188e-13;
+    const A13: f32 = -2.760_768_5e-16;
+    const B0: f32 = 4.893_525e-3;
+    const B2: f32 = 2.268_434_6e-3;
+    const B4: f32 = 1.185_347e-4;
+    const B6: f32 = 1.198_258_4e-6;
+    let x = z.max(-CLAMP).min(CLAMP);
+    let x2 = x * x;
+    let mut p = x2 * A13 + A11;
+    p = x2 * p + A9;
+    p = x2 * p + A7;
+    p = x2 * p + A5;
+    p = x2 * p + A3;
+    p = x2 * p + A1;
+    p *= x;
+    let mut q = x2 * B6 + B4;
+    q = x2 * q + B2;
+    q = x2 * q + B0;
+    let r = p / q;
+    if z.abs() < 4e-4 { z } else { r }
+}
+
+impl FastEsn {
+    /// The kernel for `esn` if it is a plain echo-state network (module documentation), with
+    /// its current state; `None` otherwise (the engine must run it).
+    pub fn from_esn(esn: &Esn, mode: Nonlinearity) -> Option<Self> {
+        let net = &esn.net;
+        if net.pops.len() != 1 || esn.features != [(0, 0)] {
+            return None;
+        }
+        let pop = 0;
+        let act = match &net.pops[pop].model {
+            Model::Rate(r) => r.activation,
+            _ => return None,
+        };
+        if !net.plastic.is_empty()
+            || net.has_external_inputs(pop)
+            || !net.monitors.spikes.is_empty()
+            || !net.monitors.state.is_empty()
+            || !net.monitors.rates.is_empty()
+            || esn.dim != 1
+            || esn.inputs.len() != 1
+            || esn.inputs[0].pop != pop
+        {
+            return None;
+        }
+        let n = net.pops[pop].size;
+        let mut triples: Vec<(u32, u32, f32)> = Vec::new();
+        for p in &net.projs {
+            if p.plastic || p.stp.is_some() {
+                return None;
+            }
+            let one = match &p.csr.delays {
+                Delays::Const(d) => *d == 1,
+                Delays::PerSynapse(v) => v.iter().all(|&d| d == 1),
+            };
+            if !one {
+                return None;
+            }
+            let csr = &p.csr;
+            for j in 0..n {
+                for q in csr.row_ptr[j] as usize..csr.row_ptr[j + 1] as usize {
+                    let w = match &csr.weights {
+                        Weights::Const(w) => *w,
+                        Weights::PerSynapse(v) => v[q],
+                    };
+                    triples.push((csr.targets[q], j as u32, w));
+                }
+            }
+        }
+        let (leak, bias) = net.rate_params(pop)?;
+        let nnz = triples.len();
+        let w = if nnz as f64 > DENSE_ABOVE * (n * n) as f64 {
+            let mut d = vec![0.0f32; n * n];
+            // Several projections: their weights add (the engine adds their contributions,
+            // in projection order; the sum here is per entry, a rounding-level difference).
+            for &(i, j, v) in &triples {
+                d[j as usize * n + i as usize] += v;
+            }
+            Recurrent::Dense(d)
+        } else {
+            // Stable sort by target keeps sources ascending within each projection; a second
+            // stable sort by source within target orders across projections.
+            triples.sort_by_key(|&(i, j, _)| (i, j));
+            let mut ptr = vec![0usize; n + 1];
+            for &(i, _, _) in &triples {
+                ptr[i as usize + 1] += 1;
+            }
+            for i in 0..n {
+                ptr[i + 1] += ptr[i];
+            }
+            Recurrent::Sparse {
+                ptr,
+                cols: triples.iter().map(|t| t.1).collect(),
+                vals: triples.iter().map(|t| t.2).collect(),
+            }
+        };
+        let win = esn.inputs[0].weights.clone();
+        let mut x = vec![0.0f32; n];
+        net.read_state(pop, 0, &mut x);
+        Some(Self {
+            n,
+            w,
+            win,
+            leak,
+            bias,
+            act,
+            mode,
+            x,
+            z: vec![0.0; n],
+            pop,
+        })
+    }
+
+    /// Whether `W x` is computed densely.
+    pub fn is_dense(&self) -> bool {
+        matches!(self.w, Recurrent::Dense(_))
+    }
+
+    /// Number of features (units).
+    pub fn n_features(&self) -> usize {
+        self.n
+    }
+
+    /// The current state.
+    pub fn state(&self) -> &[f32] {
+        &self.x
+    }
+
+    /// Hand the run back to `esn`'s network after `steps` kernel steps, so that its outputs
+    /// and any further engine steps continue exactly from here: the state, the step count and
+    /// the pending recurrent input `W x` (which the engine would have delivered at the end of
+    /// the last step). The network must not have stepped since [`FastEsn::from_esn`] read it
+    /// from a network that had not stepped (its input buffers empty), as experiments do.
+    pub fn store(&self, esn: &mut Esn, steps: u64) {
+        let x: Vec<f64> = self.x.iter().map(|&v| f64::from(v)).collect();
+        esn.net
+            .set_state(self.pop, "x", &x)
+            .expect("finite rate state of the right length");
+        esn.net.step += steps;
+        let mut z = vec![0.0f32; self.n];
+        recurrent(&self.w, self.n, &self.x, &mut z);
+        esn.net.add_input(self.pop, esn.inputs[0].port, &z);
+    }
+
+    /// Feed `u` (one input dimension: `u[0]`) and advance one step.
+    pub fn step(&mut self, u: &[f64]) {
+        let n = self.n;
+        let z = &mut self.z;
+        let x = &self.x;
+        recurrent(&self.w, n, x, z);
+        // + W_in u (the engine's input buffer, 0 + w u), then + b first.
+        let u0 = u[0] as f32;
+        for ((zi, &w), &b) in z.iter_mut().zip(&self.win).zip(&self.bias) {
+            *zi = b + (*zi + (0.0 + w * u0));
+        }
+        apply(self.act, self.mode, z);
+        for ((xi, &f), &a) in self.x.iter_mut().zip(z.iter()).zip(&self.leak) {
+            *xi = (1.0 - a) * *xi + a * f;
+        }
+    }
+
+    /// Run over the series `u` (one input dimension) and return the `T × F` feature matrix
+    /// (as [`Esn::run`]).
+    pub fn run(&mut self, u: &[f64]) -> Mat<f64> {
+        let (t, n) = (u.len(), self.n);
+        // One contiguous f32 row per step, then one blocked transpose into the column-major
+        // T × F matrix (writing a T × F row each step touches F pages per step).
+        let mut rows = vec![0.0f32; t * n];
+        for (s, row) in rows.chunks_exact_mut(n.max(1)).enumerate().take(t) {
+            self.step(&u[s..s + 1]);
+            row.copy_from_slice(&self.x);
+        }
+        let mut out = Mat::<f64>::zeros(t, n);
+        const TILE: usize = 64;
+        for j0 in (0..n).step_by(TILE) {
+            for s0 in (0..t).step_by(TILE) {
+                for j in j0..(j0 + TILE).min(n) {
+                    let col = &mut out.col_as_slice_mut(j)[s0..(s0 + TILE).min(t)];
+                    for (k, o) in col.iter_mut().enumerate() {
+                        *o = f64::from(rows[(s0 + k) * n + j]);
+                    }
+                }
+            }
+        }
+        out
+    }
+}
+
+/// `z = W x`, sources ascending (the engine's order of delivery).
+fn recurrent(w: &Recurrent, n: usize, x: &[f32], z: &mut [f32]) {
+    match w {
+        Recurrent::Dense(w) => {
+            z.fill(0.0);
+            let mut j = 0;
+            while j + 4 <= n {
+                let (x0, x1, x2, x3) = (x[j], x[j + 1], x[j + 2], x[j + 3]);
+                let c = &w[j * n..(j + 4) * n];
+                let (c0, rest) = c.split_at(n);
+                let (c1, rest) = rest.split_at(n);
+                let (c2, c3) = rest.split_at(n);
+                for ((((zi, &a), &b), &c), &d) in z.iter_mut().zip(c0).zip(c1).zip(c2).zip(c3) {
+                    *zi = *zi + a * x0 + b * x1 + c * x2 + d * x3;
+                }
+                j += 4;
+            }
+            while j < n {
+                let xj = x[j];
+                for (zi, &a) in z.iter_mut().zip(&w[j * n..(j + 1) * n]) {
+                    *zi += a * xj;
+                }
+                j += 1;
+            }
+        }
+        Recurrent::Sparse { ptr, cols, vals } => {
+            for (i, zi) in z.iter_mut().enumerate() {
+                let (a, b) = (ptr[i], ptr[i + 1]);
+                let mut acc = 0.0f32;
+                for (&c, &v) in cols[a..b].iter().zip(&vals[a..b]) {
+                    acc += x[c as usize] * v;
+                }
+                *zi = acc;
+            }
+        }
+    }
+}
+
+/// `f` over a slice, in place.
+fn apply(act: Activation, mode: Nonlinearity, z: &mut [f32]) {
+    match (act, mode) {
+        (Activation::Tanh, Nonlinearity::Exact) => z.iter_mut().for_each(|v| *v = v.tanh()),
+        (Activation::Tanh, Nonlinearity::Fast) => z.iter_mut().for_each(|v| *v = tanh_fast(*v)),
+        (Activation::Sigmoid, Nonlinearity::Exact) => {
+            z.iter_mut().for_each(|v| *v = 1.0 / (1.0 + (-*v).exp()))
+        }
+        (Activation::Sigmoid, Nonlinearity::Fast) => z
+            .iter_mut()
+            .for_each(|v| *v = 0.5 + 0.5 * tanh_fast(0.5 * *v)),
+        (Activation::Relu, _) => z.iter_mut().for_each(|v| *v = v.max(0.0)),
+        (Activation::Linear, _) => {}
+    }
+}
