@@ -10,7 +10,14 @@ fn interrupt_with(signal: &str) {
     let out = dir.path().join("out");
     let model = concat!(env!("CARGO_MANIFEST_DIR"), "/../../examples/cuba.toml");
     let child = Command::new(env!("CARGO_BIN_EXE_glia"))
-        .args(["run", model, "--duration", "10000000", "--no-memory-check", "--out"])
+        .args([
+            "run",
+            model,
+            "--duration",
+            "10000000",
+            "--no-memory-check",
+            "--out",
+        ])
         .arg(&out)
         .stderr(std::process::Stdio::piped())
         .spawn()

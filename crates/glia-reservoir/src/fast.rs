@@ -79,6 +79,7 @@ pub fn tanh_fast(z: f32) -> f32 {
     const A3: f32 = 6.372_619_3e-4;
     const A5: f32 = 1.485_722_4e-5;
     const A7: f32 = 5.122_297e-8;
+    #[allow(clippy::excessive_precision)] // Eigen's coefficient as published
     const A9: f32 = -8.604_671_5e-11;
     const A11: f32 = 2.000_188e-13;
     const A13: f32 = -2.760_768_5e-16;
@@ -86,7 +87,7 @@ pub fn tanh_fast(z: f32) -> f32 {
     const B2: f32 = 2.268_434_6e-3;
     const B4: f32 = 1.185_347e-4;
     const B6: f32 = 1.198_258_4e-6;
-    let x = z.max(-CLAMP).min(CLAMP);
+    let x = z.clamp(-CLAMP, CLAMP);
     let x2 = x * x;
     let mut p = x2 * A13 + A11;
     p = x2 * p + A9;
@@ -135,6 +136,8 @@ impl FastEsn {
             let one = match &p.csr.delays {
                 Delays::Const(d) => *d == 1,
                 Delays::PerSynapse(v) => v.iter().all(|&d| d == 1),
+                // Packed target words (spiking sources only): leave them to the engine.
+                Delays::Packed { .. } => false,
             };
             if !one {
                 return None;

@@ -52,8 +52,8 @@ fn patterns_are_noisy_templates() {
     }
     for (k, &l) in p.labels.iter().enumerate() {
         let t = uniform(3, 10 + l as u32, 7, -1.0, 1.0);
-        for i in 0..7 {
-            let d = p.input[k * 7 + i] - t[i];
+        for (i, &ti) in t.iter().enumerate().take(7) {
+            let d = p.input[k * 7 + i] - ti;
             assert!(d.abs() <= 0.25, "presentation {k} sample {i}: {d}");
         }
     }

@@ -87,15 +87,15 @@ fn kernel_matches_engine() {
             engine.step(&[us], &mut x);
             exact.step(&[us]);
             fast.step(&[us]);
-            for i in 0..n {
+            for (i, &xi) in x.iter().enumerate() {
                 assert_eq!(
-                    x[i].to_bits(),
+                    xi.to_bits(),
                     f64::from(exact.state()[i]).to_bits(),
                     "{act}, n = {n}: step {s}, unit {i}: engine {} kernel {}",
-                    x[i],
+                    xi,
                     exact.state()[i]
                 );
-                worst = worst.max((x[i] - f64::from(fast.state()[i])).abs());
+                worst = worst.max((xi - f64::from(fast.state()[i])).abs());
             }
         }
         assert!(
