@@ -15,7 +15,12 @@ Load a model file or build a model in Python with the vocabulary of the model fi
     net = m.build()
 
 Both paths go through the same validation, so a mistake gives the command line's message as a
-:class:`glia.ModelError` (``populations[0].params.tau_m: must be > 0, got -5``).
+:class:`glia.ModelError` (``populations[0].params.tau_m: must be > 0, got -5``). A run that
+produces a NaN or infinity raises :class:`glia.NumericalError` (``net.run(on_nan=...)``).
+
+Reservoir computing: :mod:`glia.readout` (ridge, cross-validated ridge, softmax regression,
+RLS), :mod:`glia.tasks` (memory capacity, NARMA-10, Mackey–Glass, classification; metrics)
+and :mod:`glia.reservoir` (experiment files, driving a network and collecting its states).
 
 The tutorial is ``docs/python.md``.
 """
@@ -35,7 +40,8 @@ from ._glia import build as _build
 from ._glia import dumps as _dumps
 from ._glia import load as _load
 from ._glia import loads as _loads
-from .errors import FieldError, FileError, ModelError, NotFoundError
+from .errors import (FieldError, FileError, ModelError, NotFoundError, NumericalError,
+                     NumericalWarning)
 
 __all__ = [
     "Model",
@@ -47,9 +53,14 @@ __all__ = [
     "FieldError",
     "FileError",
     "NotFoundError",
+    "NumericalError",
+    "NumericalWarning",
     "errors",
     "mnist",
     "plot",
+    "readout",
+    "tasks",
+    "reservoir",
     "__version__",
 ]
 
@@ -254,4 +265,4 @@ def _explicit_arrays_to_files(tables: dict[str, Any], tmp: str) -> dict[str, Any
     return dict(tables, projections=out)
 
 
-from . import mnist, plot  # noqa: E402  (submodules that use the names above)
+from . import mnist, plot, readout, reservoir, tasks  # noqa: E402  (submodules that use the names above)

@@ -12,6 +12,9 @@
 
 #![allow(unsafe_code)] // pyo3's macros expand to unsafe FFI glue
 
+mod reservoir;
+
+use glia_sim::health::{Fault, OnNan, run_checked};
 use glia_spec::{ModelError, Overrides};
 use numpy::{IntoPyArray, PyArray1, PyArray2, PyArrayMethods, PyReadonlyArray1};
 use pyo3::prelude::*;
@@ -78,6 +81,29 @@ fn not_found(py: Python<'_>, path: &str, message: impl Into<String>) -> PyErr {
         Some(path.to_string()),
         message,
     )
+}
+
+/// A non-finite state found by a run as `glia.errors.NumericalError`, with the fault's
+/// fields as attributes; the text is the CLI's.
+fn numerical_error(py: Python<'_>, f: &Fault) -> PyErr {
+    let text = f.to_string();
+    let made = (|| -> PyResult<Bound<'_, PyAny>> {
+        let cls = py.import("glia.errors")?.getattr("NumericalError")?;
+        let kw = PyDict::new(py);
+        kw.set_item("population", &f.population)?;
+        kw.set_item("neuron", f.neuron)?;
+        kw.set_item("variable", &f.variable)?;
+        kw.set_item("value", f64::from(f.value))?;
+        kw.set_item("step", f.step)?;
+        kw.set_item("last_ok", f.last_ok)?;
+        kw.set_item("t_ms", f.step as f64 * f.dt)?;
+        let path = format!("{}.{}", f.population, f.variable);
+        cls.call((text.clone(), path, text.clone()), Some(&kw))
+    })();
+    match made {
+        Ok(inst) => PyErr::from_value(inst),
+        Err(e) => e,
+    }
 }
 
 /// A Python value as a TOML value; `path` names it in errors. Dict entries that are `None` are
@@ -343,15 +369,29 @@ impl Network {
     /// `progress(done_steps, total_steps)` is called about 200 times per run; returning
     /// `False` stops the run early. The GIL is released while simulating; Ctrl-C stops the
     /// run after the step in progress and raises `KeyboardInterrupt` (the network stays
-    /// usable). Returns `{"steps", "wall_s", "events", "complete", "t_ms"}`.
-    #[pyo3(signature = (duration_ms=None, progress=None))]
+    /// usable).
+    ///
+    /// `on_nan` says what a NaN or infinity in a state variable does, as the command line's
+    /// `--on-nan`: the state is checked every 10 steps and after the last one
+    /// (`glia_sim::health`); `"error"` (the default) stops the run at the check that finds it
+    /// and raises `glia.NumericalError` naming the population, neuron, variable and step (the
+    /// network stays readable); `"warn"` issues one `glia.NumericalWarning` and runs on
+    /// without further checks; `"off"` does not check.
+    ///
+    /// Returns `{"steps", "wall_s", "events", "complete", "t_ms", "fault"}` (`fault`: the
+    /// warning's text with `on_nan="warn"`, else `None`).
+    #[pyo3(signature = (duration_ms=None, progress=None, on_nan="error"))]
     fn run<'py>(
         &mut self,
         py: Python<'py>,
         duration_ms: Option<f64>,
         progress: Option<Py<PyAny>>,
+        on_nan: &str,
     ) -> PyResult<Bound<'py, PyDict>> {
         let dt = self.net.dt;
+        let on_nan: OnNan = on_nan
+            .parse()
+            .map_err(|e: String| field_error(py, "on_nan", e))?;
         let steps = match duration_ms {
             None if self.open_ended => {
                 return Err(field_error(
@@ -427,20 +467,36 @@ impl Network {
         // The run goes in chunks of at most CHUNK steps (runs continue exactly, so this changes
         // no result): `Network::run` reports every 1/200 of a call, so a stop is noticed within
         // CHUNK / 200 steps however long the run.
+        // Returns the stats, the fault that stopped the run (`on_nan = "error"`) and the first
+        // fault found with `on_nan = "warn"` (after which checking stops, as in the CLI).
         let mut run_chunks = |net: &mut glia_sim::Network| {
             let mut total = glia_sim::RunStats {
                 complete: true,
                 ..Default::default()
             };
-            while total.steps < steps && !stop.load(Ordering::Relaxed) {
+            let (mut fault, mut warned) = (None, None::<Fault>);
+            let mut mode = on_nan;
+            while total.steps < steps && !stop.load(Ordering::Relaxed) && fault.is_none() {
                 let (base, n) = (total.steps, (steps - total.steps).min(CHUNK));
-                let st = net.run(n, &mut |p| report(base + p.done));
+                let (st, f) = run_checked(
+                    net,
+                    n,
+                    mode,
+                    &mut |p| report(base + p.done),
+                    &mut |f| {
+                        warned.get_or_insert_with(|| f.clone());
+                    },
+                );
+                fault = f;
+                if warned.is_some() {
+                    mode = OnNan::Off;
+                }
                 total.steps += st.steps;
                 total.wall_s += st.wall_s;
                 total.events += st.events;
             }
             total.complete = total.steps == steps;
-            total
+            (total, fault, warned)
         };
         let stats = py.detach(|| {
             if single {
@@ -464,10 +520,23 @@ impl Network {
                     .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
             })
         });
+        let (stats, fault, warned) = stats;
         if let Some(e) = failure.into_inner().unwrap_or_else(|p| p.into_inner()) {
             return Err(e);
         }
+        if let Some(f) = fault {
+            return Err(numerical_error(py, &f));
+        }
         let d = PyDict::new(py);
+        if let Some(f) = &warned {
+            let text = format!("{f} (on_nan=\"warn\": running on)");
+            let category = py.import("glia.errors")?.getattr("NumericalWarning")?;
+            let msg = std::ffi::CString::new(text.clone()).unwrap_or_default();
+            PyErr::warn(py, &category, &msg, 1)?;
+            d.set_item("fault", text)?;
+        } else {
+            d.set_item("fault", py.None())?;
+        }
         d.set_item("steps", stats.steps)?;
         d.set_item("wall_s", stats.wall_s)?;
         d.set_item("events", stats.events)?;
@@ -829,6 +898,7 @@ fn _glia(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(build, m)?)?;
     m.add_function(wrap_pyfunction!(dumps, m)?)?;
     m.add_class::<Network>()?;
+    reservoir::register(m)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())
 }
