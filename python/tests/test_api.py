@@ -490,8 +490,9 @@ def test_public_api_is_listed():
              "to_dict", "to_toml"}
     assert {x for x in dir(glia.Model) if not x.startswith("_")} == model
     assert set(glia.__all__) == {"Model", "Network", "load", "loads", "from_dict", "ModelError",
-                                 "FieldError", "FileError", "NotFoundError", "errors", "mnist",
-                                 "plot", "__version__"}
+                                 "FieldError", "FileError", "NotFoundError", "NumericalError",
+                                 "NumericalWarning", "errors", "mnist", "plot", "readout",
+                                 "tasks", "reservoir", "__version__"}
     assert set(glia.mnist.__all__) == {"load", "read_idx", "to_rates", "default_dir"}
     assert set(glia.plot.__all__) == {"raster", "state", "rate"}
     assert glia.__version__ == "0.1.0"

@@ -148,7 +148,7 @@ def test_softmax_full_batch_reaches_numpy_optimum():
     # the loss it reports is the objective at the optimum
     pe = np.exp(s - s.max(1, keepdims=True))
     pe /= pe.sum(1, keepdims=True)
-    loss = -np.mean(np.log(pe[np.arange(len(y)), y])) + 0.5 * lam * np.sum(w**2)
+    loss = -np.mean(np.log(pe[np.arange(len(y)), y])) + 0.5 * lam * np.sum(m.coef_**2)
     assert m.loss(x, y) == pytest.approx(loss, rel=1e-9)
     assert "Softmax(l2=0.01" in repr(m)
 
@@ -262,7 +262,8 @@ NARMA_DICT = {
         "source": "R", "target": "R", "port": "in",
         "connect": {"rule": "fixed_probability", "p": 0.2},
         "weight": {"dist": "normal", "mean": 0.0, "std": 1.0}, "spectral_radius": 0.9}],
-    "monitors": [{"kind": "state", "population": "R", "variables": ["x"], "interval": 1.0}],
+    "monitors": [{"kind": "state", "population": "R", "variables": ["x"],
+                  "ids": list(range(60)), "interval": 1.0}],
     "reservoir": {"input": "R", "input_scaling": 0.5, "kernel": "engine"},
     "task": {"kind": "narma10", "washout": 100, "train": 1000, "test": 300},
     "readout": {"kind": "ridge", "alphas": [1e-8, 1e-6, 1e-4, 1e-2], "folds": 4},
@@ -308,7 +309,7 @@ def test_harvested_states_reproduce_the_experiment(tmp_path):
     u, y = tasks.narma10(n, seed=5)
     states = res.run(u)
     assert states.shape == (n, 60)
-    assert np.array_equal(states, net.recorded("state_R")["x"].astype(np.float64))
+    assert np.array_equal(states, net.recorded("R")["x"].astype(np.float64))
     tr, te = slice(100, 1000), slice(1000, 1300)
     alpha, scores = readout.ridge_cv(states[tr], y[tr], [1e-8, 1e-6, 1e-4, 1e-2], folds=4)
     assert alpha == metrics["readout"]["alpha"] and list(scores) == metrics["info"]["cv_scores"]
@@ -418,3 +419,29 @@ def _narma_dict(washout=100, input="R"):
     d["task"]["washout"] = washout
     d["reservoir"]["input"] = input
     return d
+
+
+def test_public_api_is_listed():
+    """The public names of the reservoir modules, each exercised above; a new one must be
+    added here (and tested)."""
+    assert set(readout.__all__) == {"Ridge", "Softmax", "RLS", "ridge", "ridge_cv"}
+    assert set(tasks.__all__) == {"uniform", "memory_capacity", "narma10", "narma10_target",
+                                  "mackey_glass", "patterns", "nrmse", "r2", "mc_score",
+                                  "accuracy", "valid_steps"}
+    assert set(reservoir.__all__) == {"run_experiment", "from_experiment", "Reservoir"}
+
+    def public(cls):
+        return {x for x in dir(cls) if not x.startswith("_")}
+
+    assert public(readout.Ridge) == {"alpha", "fit_intercept", "fit", "predict", "coef_",
+                                     "intercept_"}
+    assert public(readout.Softmax) == {"l2", "solver", "fit", "predict", "predict_proba",
+                                       "decision_function", "loss", "coef_", "intercept_",
+                                       "n_iter_", "n_classes_"}
+    assert public(readout.RLS) == {"update", "fit", "predict", "coef_", "P", "forget"}
+    assert public(reservoir.Reservoir) == {"from_experiment", "run", "step", "network",
+                                           "n_features", "dim", "input_weights"}
+    r = readout.Ridge(0.5, fit_intercept=False)
+    assert (r.alpha, r.fit_intercept) == (0.5, False)
+    s = readout.Softmax(l2=0.1, solver="minibatch")
+    assert (s.l2, s.solver) == (0.1, "minibatch")

@@ -478,15 +478,9 @@ impl Network {
             let mut mode = on_nan;
             while total.steps < steps && !stop.load(Ordering::Relaxed) && fault.is_none() {
                 let (base, n) = (total.steps, (steps - total.steps).min(CHUNK));
-                let (st, f) = run_checked(
-                    net,
-                    n,
-                    mode,
-                    &mut |p| report(base + p.done),
-                    &mut |f| {
-                        warned.get_or_insert_with(|| f.clone());
-                    },
-                );
+                let (st, f) = run_checked(net, n, mode, &mut |p| report(base + p.done), &mut |f| {
+                    warned.get_or_insert_with(|| f.clone());
+                });
                 fault = f;
                 if warned.is_some() {
                     mode = OnNan::Off;

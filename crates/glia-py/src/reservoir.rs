@@ -618,12 +618,8 @@ impl PyRls {
             let mut xr = vec![0.0; xm.ncols()];
             let mut yr = vec![0.0; ym.ncols()];
             for t in 0..xm.nrows() {
-                xr.iter_mut()
-                    .enumerate()
-                    .for_each(|(j, v)| *v = xm[(t, j)]);
-                yr.iter_mut()
-                    .enumerate()
-                    .for_each(|(j, v)| *v = ym[(t, j)]);
+                xr.iter_mut().enumerate().for_each(|(j, v)| *v = xm[(t, j)]);
+                yr.iter_mut().enumerate().for_each(|(j, v)| *v = ym[(t, j)]);
                 rls.update(&xr, &yr);
             }
         });
@@ -646,9 +642,7 @@ impl PyRls {
         let mut xr = vec![0.0; xm.ncols()];
         let mut yr = vec![0.0; k];
         for t in 0..xm.nrows() {
-            xr.iter_mut()
-                .enumerate()
-                .for_each(|(j, v)| *v = xm[(t, j)]);
+            xr.iter_mut().enumerate().for_each(|(j, v)| *v = xm[(t, j)]);
             self.rls.predict(&xr, &mut yr);
             yr.iter().enumerate().for_each(|(j, &v)| out[(t, j)] = v);
         }
@@ -900,7 +894,8 @@ pub fn run_experiment(
     let o = py
         .detach(|| glia_reservoir::experiment::run_text(&text, &base, &ov))
         .map_err(|e| reservoir_error(py, e, &|p| p.to_string()))?;
-    let metrics = serde_json::to_string(&o.metrics).map_err(|e| field_error(py, "metrics", e.to_string()))?;
+    let metrics =
+        serde_json::to_string(&o.metrics).map_err(|e| field_error(py, "metrics", e.to_string()))?;
     let parameters = BTreeMap::new();
     if let Some(out) = &out_dir {
         let run_s = o.metrics["timing_s"]["reservoir_run"]
@@ -956,11 +951,7 @@ impl Reservoir {
     /// (`T × F`, row-major). Checks for Ctrl-C every 1000 steps.
     fn drive(&self, py: Python<'_>, u: &[f64], out: &mut [f64]) -> PyResult<()> {
         let mut guard = self.net.bind(py).try_borrow_mut().map_err(|_| {
-            field_error(
-                py,
-                "network",
-                "the network is in use (borrowed elsewhere)",
-            )
+            field_error(py, "network", "the network is in use (borrowed elsewhere)")
         })?;
         let net = &mut guard.net;
         let (dim, nf) = (self.dim, self.nfeat);
@@ -1152,13 +1143,17 @@ impl Reservoir {
             let n = pop.size;
             let port_ix = match port {
                 None => 0,
-                Some(name) => pop.ports.iter().position(|q| q.name == name).ok_or_else(|| {
-                    crate::not_found(
-                        py,
-                        "port",
-                        format!("population {:?} has no port {name:?}", pop.name),
-                    )
-                })?,
+                Some(name) => pop
+                    .ports
+                    .iter()
+                    .position(|q| q.name == name)
+                    .ok_or_else(|| {
+                        crate::not_found(
+                            py,
+                            "port",
+                            format!("population {:?} has no port {name:?}", pop.name),
+                        )
+                    })?,
             };
             if pop.ports.is_empty() {
                 return Err(field_error(
