@@ -184,8 +184,9 @@ class Reservoir:
                         base_dir: Optional[_Path] = None,
                         params: Optional[Mapping[str, float]] = None, seed: Optional[int] = None,
                         threads: Optional[int] = None) -> Reservoir: ...
-    def run(self, u: _Array) -> _F64:
-        """Feed ``u`` (``T`` or ``T × dim``); returns the states, ``T × F``."""
+    def run(self, u: _Array, washout: int = 0) -> _F64:
+        """Feed ``u`` (``T`` or ``T × dim``); returns the states after the first ``washout``
+        steps, ``(T − washout) × F``."""
     def step(self, u: Union[_Array, float]) -> _F64:
         """Feed one sample; returns the state after the step, ``F``."""
     @property

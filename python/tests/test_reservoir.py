@@ -330,6 +330,8 @@ def test_harvested_states_reproduce_the_experiment(tmp_path):
     res3 = reservoir.Reservoir(glia.from_dict(d, duration=1e9), ["R"], features="R",
                                variable="x", weights=res.input_weights)
     assert np.array_equal(res3.run(u[:10]), states[:10])
+    res4 = reservoir.Reservoir(glia.from_dict(d, duration=1e9), "R", input_scaling=0.5)
+    assert np.array_equal(res4.run(u[:30], washout=20), states[20:30])
     m2 = reservoir.run_experiment(NARMA_DICT)
     assert m2["metrics"] == metrics["metrics"]
 
@@ -407,6 +409,8 @@ def test_bad_arguments_name_the_argument(tmp_path):
     raises(glia.FieldError, "u", res.run, np.ones(5))
     raises(glia.FieldError, "u", res.step, 1.0)
     raises(glia.FieldError, "u", res.run, np.full((4, 2), np.inf))
+    err = raises(glia.FieldError, "washout", res.run, np.ones((5, 2)), washout=5)
+    assert err.detail.startswith("5 samples are not more than washout = 5")
 
 
 def _narma_model():

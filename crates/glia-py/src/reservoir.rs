@@ -1083,7 +1083,9 @@ impl Reservoir {
         if !input_scaling.is_finite() {
             return Err(field_error(py, "input_scaling", "must be finite"));
         }
-        let bound = network.bind(py).borrow();
+        let bound = network.bind(py).try_borrow().map_err(|_| {
+            field_error(py, "network", "the network is in use (borrowed elsewhere)")
+        })?;
         let pops_in = inputs
             .iter()
             .map(|n| bound.pop(py, n))
@@ -1253,18 +1255,32 @@ impl Reservoir {
     }
 
     /// Feed the series `u` (`T`, or `T × dim`) one sample per step and return the collected
-    /// states, `T × F` (float64; row `t` is the state after the step that took `u[t]`). The
-    /// network continues from where it stopped; the GIL is released while stepping.
+    /// states, `(T − washout) × F` (float64; row `t` is the state after the step that took
+    /// `u[washout + t]`): the first `washout` steps run but are not returned. The network
+    /// continues from where it stopped; the GIL is released while stepping.
+    #[pyo3(signature = (u, washout=0))]
     fn run<'py>(
         &self,
         py: Python<'py>,
         u: &Bound<'py, PyAny>,
+        washout: usize,
     ) -> PyResult<Bound<'py, PyArray2<f64>>> {
         let u = self.series(py, u)?;
         let t = u.len() / self.dim;
+        if washout > 0 && t <= washout {
+            return Err(field_error(
+                py,
+                "washout",
+                format!(
+                    "{t} samples are not more than washout = {washout} (the washout is \
+                     discarded from the samples)"
+                ),
+            ));
+        }
         let mut out = vec![0.0; t * self.nfeat];
         self.drive(py, &u, &mut out)?;
-        Ok(Array2::from_shape_vec((t, self.nfeat), out)
+        out.drain(..washout * self.nfeat);
+        Ok(Array2::from_shape_vec((t - washout, self.nfeat), out)
             .map_err(|e| field_error(py, "u", e.to_string()))?
             .into_pyarray(py))
     }
@@ -1335,7 +1351,9 @@ impl Reservoir {
     }
 
     fn __repr__(&self, py: Python<'_>) -> String {
-        let b = self.net.bind(py).borrow();
+        let Ok(b) = self.net.bind(py).try_borrow() else {
+            return "<glia.reservoir.Reservoir (network in use)>".into();
+        };
         let name = |p: usize| b.net.pops[p].name.clone();
         format!(
             "<glia.reservoir.Reservoir input={:?}, features={:?} ({} features), dim={}>",
