@@ -2,12 +2,14 @@
 from Python against the same simulated time in one call.
 
     python benches/python_stepping.py [--duration-ms 2000] [--repeats 5] [--chunk-ms 1.0]
+                                      [--on-nan error|warn|off]
 
 The network is CUBA scaled to 1000 neurons (800 excitatory, 200 inhibitory, 8 % connectivity:
 each neuron keeps CUBA's 80 inputs, about 80,000 synapses), built once per timing from the
 Python builder; both variants record the same spikes (checked). Each repeat times the two
 variants back to back (alternating which goes first) and the script prints the medians and
-their ratio (goal: below 2).
+their ratio (goal: below 2). Both variants check for NaN as ``--on-nan`` says (default
+``error``, the default of ``Network.run``: every 10 steps and after each call's last step).
 """
 
 from __future__ import annotations
@@ -38,10 +40,13 @@ def cuba1000() -> glia.Network:
     return m.build()
 
 
+ON_NAN = "error"
+
+
 def one_call(duration_ms: float, chunk_ms: float):
     net = cuba1000()
     t0 = time.perf_counter()
-    net.run(duration_ms)
+    net.run(duration_ms, on_nan=ON_NAN)
     return time.perf_counter() - t0, net
 
 
@@ -50,7 +55,7 @@ def stepped(duration_ms: float, chunk_ms: float):
     n = int(round(duration_ms / chunk_ms))
     t0 = time.perf_counter()
     for _ in range(n):
-        net.run(chunk_ms)
+        net.run(chunk_ms, on_nan=ON_NAN)
     return time.perf_counter() - t0, net
 
 
@@ -59,7 +64,10 @@ def main() -> None:
     ap.add_argument("--duration-ms", type=float, default=2000.0)
     ap.add_argument("--repeats", type=int, default=5)
     ap.add_argument("--chunk-ms", type=float, default=1.0)
+    ap.add_argument("--on-nan", choices=["error", "warn", "off"], default="error")
     a = ap.parse_args()
+    global ON_NAN
+    ON_NAN = a.on_nan
     whole, steps = [], []
     for r in range(a.repeats):
         order = [(one_call, whole), (stepped, steps)]
@@ -76,7 +84,8 @@ def main() -> None:
     rate = nets["one_call"].summary()["exc"]["rate_hz"]
     w, s = statistics.median(whole), statistics.median(steps)
     calls = int(round(a.duration_ms / a.chunk_ms))
-    print(f"network: 1000 LIF, {nets['one_call'].synapses} synapses, exc rate {rate:.1f} Hz")
+    print(f"network: 1000 LIF, {nets['one_call'].synapses} synapses, exc rate {rate:.1f} Hz, "
+          f"on_nan={ON_NAN}")
     print(f"one call of {a.duration_ms:.0f} ms:       {w:.3f} s (median of {a.repeats})")
     print(f"{calls} calls of {a.chunk_ms:g} ms:     {s:.3f} s (median of {a.repeats})")
     print(f"ratio stepped / one call: {s / w:.2f}  "

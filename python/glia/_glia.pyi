@@ -94,9 +94,9 @@ class Ridge:
     alpha: float
     fit_intercept: bool
     def __init__(self, alpha: float = 1e-6, fit_intercept: bool = True) -> None: ...
-    def fit(self, X: _Array, Y: _Array) -> Ridge:
+    def fit(self, x: _Array, y: _Array) -> Ridge:
         """Fit to ``X`` (``T × F``) and ``Y`` (``T × K`` or ``T``); returns ``self``."""
-    def predict(self, X: _Array) -> _F64:
+    def predict(self, x: _Array) -> _F64:
         """``XW + b``: ``T × K``, or ``T`` when fitted to a 1-D ``Y``."""
     @property
     def coef_(self) -> _F64:

@@ -367,7 +367,7 @@ impl PySoftmax {
         }
         let opt = match solver {
             "full" => {
-                if !(tol >= 0.0) {
+                if tol.is_nan() || tol < 0.0 {
                     return Err(field_error(py, "tol", format!("must be ≥ 0, got {tol}")));
                 }
                 if max_iter == 0 {
