@@ -8,7 +8,13 @@
 //! given) the run takes the GIL back to check for signals, so Ctrl-C stops it after the step in
 //! progress, with the network consistent and its recordings readable.
 //!
-//! The pure-Python layer (`python/glia/`) adds the model builder, the MNIST loader and plots.
+//! `Network.run` checks the state for NaN and infinity as `glia run --on-nan` does
+//! ([`glia_sim::health::run_checked`]) and raises `glia.NumericalError` naming the population,
+//! neuron, variable and step. The reservoir-computing part (readouts, tasks, experiments, the
+//! reservoir driver) is the module `reservoir`.
+//!
+//! The pure-Python layer (`python/glia/`) adds the model builder, the MNIST loader, plots and
+//! the modules `glia.readout`, `glia.tasks` and `glia.reservoir`.
 
 #![allow(unsafe_code)] // pyo3's macros expand to unsafe FFI glue
 
