@@ -10,15 +10,18 @@
 //!
 //! `Network.run` checks the state for NaN and infinity as `glia run --on-nan` does
 //! ([`glia_sim::health::run_checked`]) and raises `glia.NumericalError` naming the population,
-//! neuron, variable and step. The reservoir-computing part (readouts, tasks, experiments, the
-//! reservoir driver) is the module `reservoir`.
+//! neuron, variable and step. The reservoir-computing part is in the modules `readout`, `tasks`
+//! and `reservoir` (experiments and the reservoir driver), over the conversions of `array`.
 //!
 //! The pure-Python layer (`python/glia/`) adds the model builder, the MNIST loader, plots and
 //! the modules `glia.readout`, `glia.tasks` and `glia.reservoir`.
 
 #![allow(unsafe_code)] // pyo3's macros expand to unsafe FFI glue
 
+mod array;
+mod readout;
 mod reservoir;
+mod tasks;
 
 use glia_sim::health::{Fault, OnNan, run_checked};
 use glia_spec::{ModelError, Overrides};
@@ -898,6 +901,8 @@ fn _glia(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(build, m)?)?;
     m.add_function(wrap_pyfunction!(dumps, m)?)?;
     m.add_class::<Network>()?;
+    readout::register(m)?;
+    tasks::register(m)?;
     reservoir::register(m)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())
