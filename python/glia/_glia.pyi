@@ -62,8 +62,8 @@ class Network:
 
         The state is checked for NaN/infinity every 10 steps and after the last one:
         ``on_nan="error"`` raises ``glia.NumericalError`` (population, neuron, variable,
-        step), ``"warn"`` issues one ``glia.NumericalWarning`` and runs on, ``"off"`` does not
-        check. Returns ``{"steps", "wall_s", "events", "complete", "t_ms", "fault"}``."""
+        step), ``"warn"`` issues one ``glia.NumericalWarning`` per network and runs on, ``"off"``
+        does not check. Returns ``{"steps", "wall_s", "events", "complete", "t_ms", "fault"}``."""
     def size(self, pop: str) -> int: ...
     def model(self, pop: str) -> str: ...
     def variables(self, pop: str) -> list[str]: ...

@@ -67,7 +67,9 @@ def test_warn_and_off():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         stats = net.run(3.0, on_nan="off")
-    assert stats["complete"] and stats["fault"] is None and net.step == 230
+        assert stats["complete"] and stats["fault"] is None and net.step == 230
+        stats = net.run(3.0, on_nan="warn")       # warned once: later runs check no more
+        assert stats["complete"] and stats["fault"] is None and net.step == 260
     with pytest.raises(glia.FieldError) as e:
         net.run(1.0, on_nan="ignore")
     assert e.value.path == "on_nan" and 'got "ignore"' in str(e.value)

@@ -226,6 +226,7 @@ fn finish(
         open_ended,
         origin,
         parameters: model.parameters,
+        nan_warned: false,
     })
 }
 
@@ -312,6 +313,9 @@ struct Network {
     open_ended: bool,
     origin: String,
     parameters: BTreeMap<String, f64>,
+    /// A run with `on_nan = "warn"` has warned: later runs with "warn" check no more (as one
+    /// `glia run --on-nan=warn` warns once).
+    nan_warned: bool,
 }
 
 impl Network {
@@ -385,7 +389,8 @@ impl Network {
     /// (`glia_sim::health`); `"error"` (the default) stops the run at the check that finds it
     /// and raises `glia.NumericalError` naming the population, neuron, variable and step (the
     /// network stays readable); `"warn"` issues one `glia.NumericalWarning` and runs on
-    /// without further checks; `"off"` does not check.
+    /// without further checks (in this run and later ones with `"warn"`); `"off"` does not
+    /// check.
     ///
     /// Returns `{"steps", "wall_s", "events", "complete", "t_ms", "fault"}` (`fault`: the
     /// warning's text with `on_nan="warn"`, else `None`).
@@ -424,6 +429,7 @@ impl Network {
         // (one thread), or while waiting for the simulation thread (a pool of threads, whose
         // workers call the progress callback).
         let single = self.net.threads <= 1;
+        let nan_warned = self.nan_warned;
         let net = &mut self.net;
         let stop = AtomicBool::new(false);
         let failure: Mutex<Option<PyErr>> = Mutex::new(None);
@@ -484,7 +490,11 @@ impl Network {
                 ..Default::default()
             };
             let (mut fault, mut warned) = (None, None::<Fault>);
-            let mut mode = on_nan;
+            let mut mode = if on_nan == OnNan::Warn && nan_warned {
+                OnNan::Off
+            } else {
+                on_nan
+            };
             while total.steps < steps && !stop.load(Ordering::Relaxed) && fault.is_none() {
                 let (base, n) = (total.steps, (steps - total.steps).min(CHUNK));
                 let (st, f) = run_checked(net, n, mode, &mut |p| report(base + p.done), &mut |f| {
@@ -524,6 +534,7 @@ impl Network {
             })
         });
         let (stats, fault, warned) = stats;
+        self.nan_warned |= warned.is_some();
         if let Some(e) = failure.into_inner().unwrap_or_else(|p| p.into_inner()) {
             return Err(e);
         }

@@ -89,6 +89,7 @@ pub fn run_experiment(
         open_ended: true,
         origin,
         parameters,
+        nan_warned: false,
     };
     Ok((metrics, net))
 }
@@ -411,6 +412,7 @@ impl Reservoir {
                 open_ended: true,
                 origin,
                 parameters: BTreeMap::new(),
+                nan_warned: false,
             },
         )?;
         Ok(Self {
