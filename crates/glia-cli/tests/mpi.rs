@@ -190,13 +190,18 @@ fn a_failing_rank_stops_every_rank_with_the_same_error() {
     let missing = dir.path().join("missing.toml");
     for (broken, what) in [(&missing, "missing.toml"), (&bad, "tau_m")] {
         for ranks in [2, 3] {
-            // Rank 1 reads the broken file, the others the good one.
+            // Rank 1 reads the broken file, the others the good one; each rank's stderr and
+            // exit code go to files (the wrapper exits 0, so mpirun aborts no rank early).
+            let log = dir.path().join(format!("log{ranks}"));
+            std::fs::create_dir_all(&log).unwrap();
             let script = format!(
-                "if [ \"$OMPI_COMM_WORLD_RANK\" = 1 ]; then m={}; else m={}; fi; exec {} run \"$m\" --out {} --duration 50",
+                "r=$OMPI_COMM_WORLD_RANK; if [ \"$r\" = 1 ]; then m={}; else m={}; fi; {} run \"$m\" --out {} --duration 50 2>{}/err.$r; echo $? >{}/rc.$r",
                 broken.display(),
                 good.display(),
                 glia(),
-                dir.path().join("out").display()
+                dir.path().join("out").display(),
+                log.display(),
+                log.display(),
             );
             let t0 = Instant::now();
             let o = Command::new("mpirun")
@@ -206,18 +211,27 @@ fn a_failing_rank_stops_every_rank_with_the_same_error() {
                 .output()
                 .unwrap();
             assert!(t0.elapsed() < Duration::from_secs(120), "took too long");
-            let err = String::from_utf8_lossy(&o.stderr);
-            assert!(!o.status.success(), "{ranks} ranks: should fail\n{err}");
-            let lines: Vec<&str> = err.lines().filter(|l| l.starts_with("error:")).collect();
-            assert_eq!(lines.len(), ranks, "every rank reports the error:\n{err}");
+            assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+            let mut errors = Vec::new();
+            for r in 0..ranks {
+                let rc = std::fs::read_to_string(log.join(format!("rc.{r}"))).unwrap();
+                let err = std::fs::read_to_string(log.join(format!("err.{r}"))).unwrap();
+                assert_eq!(rc.trim(), "2", "rank {r} of {ranks}: exit code\n{err}");
+                let line = err
+                    .lines()
+                    .find(|l| l.starts_with("error:"))
+                    .unwrap_or_else(|| panic!("rank {r}: no error line in\n{err}"))
+                    .to_string();
+                errors.push(line);
+            }
             assert!(
-                lines.iter().all(|l| *l == lines[0]),
-                "the same error on every rank:\n{err}"
+                errors.iter().all(|l| *l == errors[0]),
+                "the same error on every rank: {errors:?}"
             );
             assert!(
-                lines[0].contains(what) && lines[0].contains("on MPI rank 1"),
+                errors[0].contains(what) && errors[0].contains("on MPI rank 1"),
                 "the error names the cause and the rank: {}",
-                lines[0]
+                errors[0]
             );
         }
     }

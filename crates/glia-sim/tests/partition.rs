@@ -53,9 +53,14 @@ fn text(threads: usize) -> String {
         weight = 9.0
         [[inputs]]
         kind = "noise"
+        target = "A"
+        mean = 450.0
+        std = 400.0
+        [[inputs]]
+        kind = "noise"
         target = "B"
-        mean = 200.0
-        std = 300.0
+        mean = 450.0
+        std = 400.0
         "#
     );
     let rules = [
@@ -64,7 +69,7 @@ fn text(threads: usize) -> String {
         ("B", "A", "{ rule = \"fixed_outdegree\", outdegree = 30 }", "inh"),
         ("B", "B", "{ rule = \"fixed_total_number\", n = 20000, allow_self = false }", "inh"),
         ("A", "B", "{ rule = \"distance\", c = 0.3, lambda = 2.0 }", "exc"),
-        ("B", "A", "{ rule = \"one_to_one\" }", "exc"),
+        ("A", "A", "{ rule = \"one_to_one\" }", "inh"),
     ];
     for (k, (src, dst, rule, port)) in rules.iter().enumerate() {
         let w = if *port == "inh" { -4.0 } else { 2.0 };
