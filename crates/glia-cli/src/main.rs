@@ -387,7 +387,14 @@ fn run(
         let dir = out.clone();
         mpirun::run(&comm, model_path, out, common)?;
         if plot_after && comm.rank() == 0 {
-            let dir = dir.unwrap_or_else(|| PathBuf::from("out").join(model_path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| "run".into())));
+            let dir = dir.unwrap_or_else(|| {
+                PathBuf::from("out").join(
+                    model_path
+                        .file_stem()
+                        .map(|s| s.to_string_lossy().into_owned())
+                        .unwrap_or_else(|| "run".into()),
+                )
+            });
             plot(&dir, PlotFormat::Png, 0.0, None)?;
         }
         return Ok(());

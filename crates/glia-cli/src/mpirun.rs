@@ -116,7 +116,9 @@ pub(crate) fn run(
             ));
             !stop.load(Ordering::SeqCst)
         },
-        &mut |f| pb.suspend(|| eprintln!("warning (MPI rank {rank}): {f} (--on-nan=warn: running on)")),
+        &mut |f| {
+            pb.suspend(|| eprintln!("warning (MPI rank {rank}): {f} (--on-nan=warn: running on)"))
+        },
     );
     pb.finish_and_clear();
     let fault = comm

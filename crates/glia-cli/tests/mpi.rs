@@ -95,9 +95,11 @@ fn identical(model: &Path, extra: &[&str], files: &[&str]) {
             .collect();
         if ranks > 0 {
             let s: serde_json::Value =
-                serde_json::from_slice(&std::fs::read(out.join("summary.json")).unwrap())
-                    .unwrap();
-            assert_eq!(s["mpi"]["ranks"], ranks, "summary.json names the rank count");
+                serde_json::from_slice(&std::fs::read(out.join("summary.json")).unwrap()).unwrap();
+            assert_eq!(
+                s["mpi"]["ranks"], ranks,
+                "summary.json names the rank count"
+            );
             assert!(s["complete"].as_bool().unwrap());
         }
         match &reference {

@@ -217,8 +217,7 @@ impl Communicator {
         let (all, at) = self.all_gather_u8(&msg);
         (0..self.size()).find_map(|r| {
             let part = &all[at[r]..at[r + 1]];
-            (!part.is_empty())
-                .then(|| (r, String::from_utf8_lossy(&part[1..]).into_owned()))
+            (!part.is_empty()).then(|| (r, String::from_utf8_lossy(&part[1..]).into_owned()))
         })
     }
 }

@@ -325,7 +325,11 @@ pub struct DistTotals {
 /// ranges). Weights and delays come per synapse (constant ones collapse as in a build).
 pub fn union(comm: &Communicator, csr: &Csr) -> Csr {
     let ns = csr.row_ptr.len() - 1;
-    let lens: Vec<u32> = csr.row_ptr.windows(2).map(|w| (w[1] - w[0]) as u32).collect();
+    let lens: Vec<u32> = csr
+        .row_ptr
+        .windows(2)
+        .map(|w| (w[1] - w[0]) as u32)
+        .collect();
     let targets = csr.target_indices().into_owned();
     let weights: Vec<u32> = (0..csr.len())
         .map(|q| csr.weights.at(q).to_bits())
@@ -351,7 +355,10 @@ pub fn union(comm: &Communicator, csr: &Csr) -> Csr {
         row_ptr[i + 1] = t.len() as u64;
     }
     let weights = match w.first() {
-        Some(w0) if w.iter().all(|x| x.to_bits() == w0.to_bits()) && !matches!(csr.weights, Weights::PerSynapse(_)) => {
+        Some(w0)
+            if w.iter().all(|x| x.to_bits() == w0.to_bits())
+                && !matches!(csr.weights, Weights::PerSynapse(_)) =>
+        {
             Weights::Const(*w0)
         }
         None => csr.weights.clone(),

@@ -64,11 +64,36 @@ fn text(threads: usize) -> String {
         "#
     );
     let rules = [
-        ("A", "A", "{ rule = \"fixed_probability\", p = 0.01, allow_self = false }", "exc"),
-        ("A", "B", "{ rule = \"fixed_indegree\", indegree = 40 }", "exc"),
-        ("B", "A", "{ rule = \"fixed_outdegree\", outdegree = 30 }", "inh"),
-        ("B", "B", "{ rule = \"fixed_total_number\", n = 20000, allow_self = false }", "inh"),
-        ("A", "B", "{ rule = \"distance\", c = 0.3, lambda = 2.0 }", "exc"),
+        (
+            "A",
+            "A",
+            "{ rule = \"fixed_probability\", p = 0.01, allow_self = false }",
+            "exc",
+        ),
+        (
+            "A",
+            "B",
+            "{ rule = \"fixed_indegree\", indegree = 40 }",
+            "exc",
+        ),
+        (
+            "B",
+            "A",
+            "{ rule = \"fixed_outdegree\", outdegree = 30 }",
+            "inh",
+        ),
+        (
+            "B",
+            "B",
+            "{ rule = \"fixed_total_number\", n = 20000, allow_self = false }",
+            "inh",
+        ),
+        (
+            "A",
+            "B",
+            "{ rule = \"distance\", c = 0.3, lambda = 2.0 }",
+            "exc",
+        ),
         ("A", "A", "{ rule = \"one_to_one\" }", "inh"),
     ];
     for (k, (src, dst, rule, port)) in rules.iter().enumerate() {
@@ -186,7 +211,11 @@ fn one_rank_distributed_run_equals_the_ordinary_run() {
         assert_eq!(figures.comm.calls, m.steps.div_ceil(5) + 1);
         b.gather_distributed(&comm);
         for (sa, sb) in a.monitors.spikes.iter().zip(&b.monitors.spikes) {
-            assert!(sa.ids.len() > 100, "too few spikes to compare: {}", sa.ids.len());
+            assert!(
+                sa.ids.len() > 100,
+                "too few spikes to compare: {}",
+                sa.ids.len()
+            );
             assert_eq!(sa.steps, sb.steps);
             assert_eq!(sa.ids, sb.ids);
         }
