@@ -1,7 +1,7 @@
 //! Communicators: how the processes of a distributed run talk to each other.
 //!
 //! [`Communicator::Local`] is the single process of an ordinary run (every collective is the
-//! identity, nothing is sent). [`Communicator::Mpi`] (cargo feature `mpi`) is `MPI_COMM_WORLD`
+//! identity, nothing is sent). `Communicator::Mpi` (cargo feature `mpi`) is `MPI_COMM_WORLD`
 //! of an `mpirun -n K` launch, through rsmpi over the system MPI library. The engine receives
 //! the communicator as an argument ([`crate::distributed`]); there is no global one.
 //!

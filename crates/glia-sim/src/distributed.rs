@@ -18,7 +18,7 @@
 //! latest). Each rank updates its neurons for `m` steps, recording the owned neurons' spikes
 //! as `(step, global neuron id)` records (the step run-length coded: a count per step, then
 //! 4 bytes per spike); then one all-gather gives every rank every spike of the interval, and
-//! the rest of each step ([`Network::exchange_phase`]: statistics, delivery through the same
+//! the rest of each step (`Network::exchange_phase`: statistics, delivery through the same
 //! ring buffers, modulators, plasticity, spike monitors) runs for the interval's steps in
 //! order. A spike of step `s` only writes slots `≥ s + m`, none of which has been read yet.
 //!
