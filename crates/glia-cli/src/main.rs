@@ -13,6 +13,8 @@ use std::process::ExitCode;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
+mod mpirun;
+
 #[derive(Parser)]
 #[command(
     name = "glia",
@@ -379,6 +381,24 @@ fn run(
     plot_after: bool,
     common: &Common,
 ) -> Result<(), Failure> {
+    // Under `mpirun` (built with feature `mpi`): one rank of a distributed run.
+    let comm = glia_sim::Communicator::from_env().map_err(Failure::Input)?;
+    if comm.is_mpi() {
+        let dir = out.clone();
+        mpirun::run(&comm, model_path, out, common)?;
+        if plot_after && comm.rank() == 0 {
+            let dir = dir.unwrap_or_else(|| {
+                PathBuf::from("out").join(
+                    model_path
+                        .file_stem()
+                        .map(|s| s.to_string_lossy().into_owned())
+                        .unwrap_or_else(|| "run".into()),
+                )
+            });
+            plot(&dir, PlotFormat::Png, 0.0, None)?;
+        }
+        return Ok(());
+    }
     if std::fs::read_to_string(model_path)
         .is_ok_and(|t| glia_reservoir::experiment::is_experiment(&t))
     {

@@ -1,6 +1,7 @@
 //! Lowering: a validated [`Model`] becomes a runnable [`Network`].
 
 use crate::connect::{self, RuleCtx};
+use crate::distributed;
 use crate::monitors::{Monitors, RateRecorder, SpikeRecorder, SpikeStats, StateRecorder};
 use crate::network::{Block, CurrentSchedule, Drive, Network, Noise, PopInfo, Proj};
 
@@ -61,6 +62,15 @@ fn port_index(pop: &PopInfo, port: &str, path: &str) -> Result<usize, ModelError
 /// Build the network. Construction runs on the model's thread count and gives the same network
 /// for any thread count.
 pub fn build(model: &Model) -> Result<Network, ModelError> {
+    build_part(model, 0, 1)
+}
+
+/// Build rank `rank`'s part of the network distributed over `ranks` processes (see
+/// [`crate::distributed`]): the whole layout, but only the synapses onto the neurons this rank
+/// owns. The ranks' parts together are the network [`build`] gives, synapse for synapse.
+/// Before running it, call [`Network::set_exchange_interval`] on every rank.
+pub fn build_part(model: &Model, rank: usize, ranks: usize) -> Result<Network, ModelError> {
+    assert!(rank < ranks, "build_part: rank {rank} of {ranks}");
     let t0 = Instant::now();
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(model.threads)
@@ -71,13 +81,13 @@ pub fn build(model: &Model) -> Result<Network, ModelError> {
                 format!("cannot start {} threads: {e}", model.threads),
             )
         })?;
-    let mut net = pool.install(|| build_in_pool(model))?;
+    let mut net = pool.install(|| build_in_pool(model, rank, ranks))?;
     net.pool = (model.threads > 1).then_some(pool);
     net.build_s = t0.elapsed().as_secs_f64();
     Ok(net)
 }
 
-fn build_in_pool(model: &Model) -> Result<Network, ModelError> {
+fn build_in_pool(model: &Model, rank: usize, ranks: usize) -> Result<Network, ModelError> {
     let dt = model.dt;
     let mut pops = Vec::new();
     let mut states = Vec::new();
@@ -103,6 +113,7 @@ fn build_in_pool(model: &Model) -> Result<Network, ModelError> {
     let positions = connect::grid_positions(model);
     let mut projs = Vec::new();
     let mut plastic = Vec::new();
+    let mut plastic_lead = u64::MAX;
     // Modulator channels (`[[modulators]]`), read by rules through `plasticity::Ctx::modulator`.
     let modulation = crate::modulators::Channels::new(&model.modulators, dt, model.seed);
     let modulator_names: Vec<String> = modulation.names.clone();
@@ -143,7 +154,14 @@ fn build_in_pool(model: &Model) -> Result<Network, ModelError> {
             source_pos: positions[pr.source].as_deref(),
             target_pos: positions[pr.target].as_deref(),
         };
-        let mut csr = connect::build(&pr.connect, &ctx);
+        // This rank's targets; a rescaled projection needs the whole matrix first.
+        let own = distributed::owned_neurons(tp.size, rank, ranks);
+        let own = own.start as u32..own.end as u32;
+        let mut csr = if pr.spectral_radius.is_some() {
+            connect::build(&pr.connect, &ctx)
+        } else {
+            connect::build_owned(&pr.connect, &ctx, own.clone())
+        };
         if let NeuronModel::Rate(r) = &pops[pr.source].model
             && let Some(dale) = r.dale
         {
@@ -186,8 +204,12 @@ fn build_in_pool(model: &Model) -> Result<Network, ModelError> {
                 Weights::Const(w) => *w *= f,
                 Weights::PerSynapse(ws) => ws.iter_mut().for_each(|w| *w *= f),
             }
+            if ranks > 1 {
+                csr = connect::keep_targets(&csr, own);
+            }
         }
         if let Some(spec) = &pr.plasticity {
+            plastic_lead = plastic_lead.min(u64::from(spec.dendritic_steps.max(1)));
             for (p, role) in [(&pops[pr.source], "source"), (&pops[pr.target], "target")] {
                 if p.model.is_graded() {
                     return Err(ModelError::invalid(
@@ -437,6 +459,13 @@ fn build_in_pool(model: &Model) -> Result<Network, ModelError> {
     }
 
     let stats = pops.iter().map(|p| SpikeStats::new(p.size)).collect();
+    let mut layout = distributed::Layout::single(&pops);
+    layout.rank = rank;
+    layout.ranks = ranks;
+    for (own, p) in layout.owned.iter_mut().zip(&pops) {
+        *own = distributed::owned_blocks(p.blocks.len(), rank, ranks);
+    }
+    layout.plastic_lead = layout.plastic_lead.min(plastic_lead);
     let has_graded = pops.iter().any(|p| p.model.is_graded());
     Ok(Network {
         dt,
@@ -460,5 +489,6 @@ fn build_in_pool(model: &Model) -> Result<Network, ModelError> {
         modulators: modulation.values_f32(),
         modulator_names,
         modulation,
+        layout,
     })
 }

@@ -140,9 +140,19 @@ pub fn delay_steps(d_ms: f64, dt: f64) -> u16 {
 
 /// Build the synapses of one projection.
 pub fn build(rule: &Connect, ctx: &RuleCtx<'_>) -> Csr {
+    build_owned(rule, ctx, 0..ctx.n_target as u32)
+}
+
+/// Build the synapses of one projection onto the targets `owned` only (one rank's part of a
+/// distributed network, see [`crate::distributed`]): exactly the synapses of [`build`] with a
+/// target in `owned`, in the same order. Row-wise rules draw every row as [`build`] does (the
+/// streams are per source row) and keep the owned targets; `fixed_indegree` draws only the
+/// owned columns.
+pub fn build_owned(rule: &Connect, ctx: &RuleCtx<'_>, owned: std::ops::Range<u32>) -> Csr {
     let ns = ctx.n_source;
     let nt = ctx.n_target;
-    let rows = |f: &(dyn Fn(u32) -> Vec<Edge> + Sync)| -> Csr { by_rows(ctx, f) };
+    let owned = owned.start.min(nt as u32)..owned.end.min(nt as u32);
+    let rows = |f: &(dyn Fn(u32) -> Vec<Edge> + Sync)| -> Csr { by_rows(ctx, &owned, f) };
     match *rule {
         Connect::OneToOne => rows(&|i| vec![Draw::new(ctx, i).edge(i, i, 0)]),
         Connect::AllToAll { allow_self } => rows(&|i| {
@@ -184,7 +194,7 @@ pub fn build(rule: &Connect, ctx: &RuleCtx<'_>) -> Csr {
             allow_multapses,
         } => {
             let exclude = ctx.same && !allow_self;
-            by_columns(ctx, &|j, rng| {
+            by_columns(ctx, &owned, &|j, rng| {
                 sample(rng, ns, indegree, exclude.then_some(j), allow_multapses)
             })
         }
@@ -262,6 +272,7 @@ pub fn build(rule: &Connect, ctx: &RuleCtx<'_>) -> Csr {
                 .zip(targets.par_iter())
                 .enumerate()
                 .map(|(k, (&i, &j))| Draw::new(ctx, k as u32).edge(i, j, k))
+                .filter(|e| owned.contains(&e.target))
                 .collect::<Vec<_>>();
             Csr::from_edges(ns, &edges)
         }
@@ -284,8 +295,13 @@ struct Part {
 /// final form (4 bytes per synapse for the target, plus 4 for the weight and 2 for the delay
 /// only when they are drawn); the parts are appended to the final arrays in order and freed one
 /// by one, so no whole-projection edge list exists.
-fn by_rows(ctx: &RuleCtx<'_>, f: &(dyn Fn(u32) -> Vec<Edge> + Sync)) -> Csr {
+fn by_rows(
+    ctx: &RuleCtx<'_>,
+    owned: &std::ops::Range<u32>,
+    f: &(dyn Fn(u32) -> Vec<Edge> + Sync),
+) -> Csr {
     let ns = ctx.n_source;
+    let all = owned.start == 0 && owned.end as usize >= ctx.n_target;
     let (pw, pd) = (per_synapse(ctx.weight), per_synapse(ctx.delay));
     let parts: Vec<Part> = (0..ns.div_ceil(ROWS_PER_PART))
         .into_par_iter()
@@ -299,6 +315,9 @@ fn by_rows(ctx: &RuleCtx<'_>, f: &(dyn Fn(u32) -> Vec<Edge> + Sync)) -> Csr {
             };
             for i in rows {
                 let mut row = f(i as u32);
+                if !all {
+                    row.retain(|e| owned.contains(&e.target));
+                }
                 row.sort_by_key(|e| e.target);
                 part.lens.push(row.len() as u64);
                 part.targets.extend(row.iter().map(|e| e.target));
@@ -388,12 +407,17 @@ unsafe impl<T> Send for Shared<T> {}
 #[allow(unsafe_code)]
 fn by_columns(
     ctx: &RuleCtx<'_>,
+    owned: &std::ops::Range<u32>,
     sources: &(dyn Fn(u32, &mut CounterRng) -> Vec<u32> + Sync),
 ) -> Csr {
-    let (ns, nt) = (ctx.n_source, ctx.n_target);
+    let ns = ctx.n_source;
     let (pw, pd) = (per_synapse(ctx.weight), per_synapse(ctx.delay));
+    // Only the owned columns (all of them unless the network is distributed).
+    let (first, nt) = (owned.start as usize, owned.len());
     let chunks = nt.div_ceil(ROWS_PER_PART);
-    let cols = |c: usize| (c * ROWS_PER_PART) as u32..((c + 1) * ROWS_PER_PART).min(nt) as u32;
+    let cols = |c: usize| {
+        (first + c * ROWS_PER_PART) as u32..(first + ((c + 1) * ROWS_PER_PART).min(nt)) as u32
+    };
     let stream = |j: u32| CounterRng::new(ctx.seed, Purpose::Connect, ctx.id, j, 0);
     // Pass 1: per chunk, synapses per source (u32: a chunk has at most 2^32 synapses per row).
     let mut counts: Vec<Vec<u32>> = (0..chunks)
@@ -462,6 +486,41 @@ fn by_columns(
             }
         });
     finish(ctx, row_ptr, targets, weights, delays)
+}
+
+/// The synapses of `csr` whose target lies in `keep`, in the same order (a rank's part of a
+/// projection built whole, e.g. one rescaled to a spectral radius).
+pub fn keep_targets(csr: &Csr, keep: std::ops::Range<u32>) -> Csr {
+    let ns = csr.row_ptr.len() - 1;
+    let mut row_ptr = Vec::with_capacity(ns + 1);
+    row_ptr.push(0u64);
+    let (mut t, mut w, mut d) = (Vec::new(), Vec::new(), Vec::new());
+    for i in 0..ns {
+        for q in csr.row_ptr[i] as usize..csr.row_ptr[i + 1] as usize {
+            if keep.contains(&csr.target(q)) {
+                t.push(csr.targets[q]);
+                if let Weights::PerSynapse(ws) = &csr.weights {
+                    w.push(ws[q]);
+                }
+                if let Delays::PerSynapse(ds) = &csr.delays {
+                    d.push(ds[q]);
+                }
+            }
+        }
+        row_ptr.push(t.len() as u64);
+    }
+    Csr {
+        row_ptr,
+        targets: t,
+        weights: match &csr.weights {
+            Weights::Const(c) => Weights::Const(*c),
+            Weights::PerSynapse(_) => Weights::PerSynapse(w),
+        },
+        delays: match &csr.delays {
+            Delays::PerSynapse(_) => Delays::PerSynapse(d),
+            other => other.clone(),
+        },
+    }
 }
 
 /// Draws per block of the source draws of `fixed_total_number`.

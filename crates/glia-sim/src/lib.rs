@@ -31,8 +31,10 @@
 
 mod access;
 pub mod build;
+pub mod comm;
 pub mod connect;
 pub mod csr;
+pub mod distributed;
 pub mod health;
 pub mod modulators;
 pub mod monitors;
@@ -43,6 +45,7 @@ pub mod plasticity;
 pub mod spectral;
 pub mod stp;
 
+pub use comm::Communicator;
 pub use csr::{Csr, Delays, Weights};
 pub use network::{Network, PopInfo, Progress, Proj, RunStats};
 

@@ -298,6 +298,9 @@ pub struct Network {
     pub modulator_names: Vec<String>,
     /// The modulator channels' dynamics (see [`crate::modulators`]).
     pub(crate) modulation: crate::modulators::Channels,
+    /// Which blocks this process updates (all of them unless the run is distributed, see
+    /// [`crate::distributed`]).
+    pub(crate) layout: crate::distributed::Layout,
 }
 
 impl Network {
@@ -405,13 +408,25 @@ impl Network {
     /// Advance one step (inside the network's thread pool when threads > 1).
     fn step_once(&mut self) {
         let s = self.step;
+        self.update_phase(s);
+        self.record_state(s);
+        self.exchange_phase(s);
+        self.step += 1;
+    }
+
+    /// Steps 1–3 of a step: inputs, the update of every owned block, and this step's spikes
+    /// gathered per population (only the owned neurons' spikes on one rank of a distributed
+    /// run, see [`crate::distributed`]).
+    pub(crate) fn update_phase(&mut self, s: u64) {
         self.apply_currents(s);
         let (pops, seed, parallel) = (&self.pops, self.seed, self.threads > 1);
+        let owned = &self.layout.owned;
         if parallel {
             let mut work = stripes(
                 &mut self.blocks,
                 pops,
                 &mut self.rings,
+                owned,
                 self.threads,
                 Some(s),
             );
@@ -419,7 +434,7 @@ impl Network {
                 update_stripe(&pops[st.pop], st.blocks, &mut st.rows, st.base, s, seed)
             });
         } else {
-            update_serial(&mut self.blocks, pops, &mut self.rings, s, seed);
+            update_serial(&mut self.blocks, pops, &mut self.rings, owned, s, seed);
         }
         for v in &mut self.spikes {
             v.clear();
@@ -427,6 +442,15 @@ impl Network {
         for b in &self.blocks {
             self.spikes[b.pop].extend_from_slice(&b.spikes);
         }
+    }
+
+    /// Steps 4–7 of step `s` for the spikes in [`Network::spikes`] (all of the step's spikes,
+    /// gathered from every rank in a distributed run): statistics, delivery, modulators,
+    /// plasticity and the spike and rate monitors. Changes no neuron state, and writes only
+    /// ring slots at least one step (the minimum delay) ahead, which lets a distributed run
+    /// defer it to the end of an exchange interval.
+    pub(crate) fn exchange_phase(&mut self, s: u64) {
+        let parallel = self.threads > 1;
         for (p, sp) in self.spikes.iter().enumerate() {
             if !sp.is_empty() {
                 self.stats[p].record(s, sp);
@@ -452,8 +476,7 @@ impl Network {
         if !self.plastic.is_empty() {
             self.events += self.plasticity_phase(s);
         }
-        self.record(s);
-        self.step += 1;
+        self.record_spikes(s);
     }
 
     fn apply_currents(&mut self, s: u64) {
@@ -666,7 +689,14 @@ impl Network {
     /// targets it (found by binary search; rows are sorted by target).
     fn deliver_parallel(&mut self, s: u64) -> u64 {
         let (projs, pops, spikes) = (&self.projs, &self.pops, &self.spikes);
-        let mut work = stripes(&mut self.blocks, pops, &mut self.rings, self.threads, None);
+        let mut work = stripes(
+            &mut self.blocks,
+            pops,
+            &mut self.rings,
+            &self.layout.owned,
+            self.threads,
+            None,
+        );
         work.par_iter_mut().for_each(|st| {
             let tp = &pops[st.pop];
             let (np, slots) = (tp.ports.len(), tp.slots as u64);
@@ -715,7 +745,7 @@ impl Network {
         events
     }
 
-    fn record(&mut self, s: u64) {
+    fn record_spikes(&mut self, s: u64) {
         for m in &mut self.monitors.spikes {
             m.record(s, &self.spikes[m.pop]);
         }
@@ -726,6 +756,9 @@ impl Network {
             }
             m.counts[bin] += self.spikes[m.pop].len() as u64;
         }
+    }
+
+    pub(crate) fn record_state(&mut self, s: u64) {
         for m in &mut self.monitors.state {
             if !(s + 1).is_multiple_of(m.every) {
                 continue;
@@ -930,11 +963,13 @@ struct Stripe<'a> {
     base: usize,
 }
 
-/// Cut every population into at most `threads` stripes of whole blocks.
+/// Cut the owned blocks of every population (`owned[p]`, block indices within the population)
+/// into at most `threads` stripes of whole blocks.
 fn stripes<'a>(
     blocks: &'a mut [Block],
     pops: &[PopInfo],
     rings: &'a mut [Vec<f32>],
+    owned: &[Range<usize>],
     threads: usize,
     step: Option<u64>,
 ) -> Vec<Stripe<'a>> {
@@ -952,15 +987,20 @@ fn stripes<'a>(
             }
             (_, None) => &mut ring[..],
         };
+        let own = owned[pi].clone();
         let mut rows: Vec<&mut [f32]> = if np == 0 {
             Vec::new()
         } else {
-            region.chunks_mut(p.padded).collect()
+            region
+                .chunks_mut(p.padded)
+                .map(|row| &mut row[own.start * BLOCK..])
+                .collect()
         };
+        let mine = &mut mine[own.clone()];
         let nb = mine.len();
         let k = threads.clamp(1, nb.max(1));
         let mut blocks_left = mine;
-        let mut first = 0;
+        let mut first = own.start;
         for j in 0..k {
             let count = nb * (j + 1) / k - nb * j / k;
             let (sb, bt) = std::mem::take(&mut blocks_left).split_at_mut(count);
@@ -1020,13 +1060,15 @@ fn update_serial(
     blocks: &mut [Block],
     pops: &[PopInfo],
     rings: &mut [Vec<f32>],
+    owned: &[Range<usize>],
     s: u64,
     seed: u64,
 ) {
     let mut rest = blocks;
-    for (p, ring) in pops.iter().zip(rings.iter_mut()) {
+    for ((p, ring), own) in pops.iter().zip(rings.iter_mut()).zip(owned) {
         let (mine, tail) = std::mem::take(&mut rest).split_at_mut(p.blocks.len());
         rest = tail;
+        let mine = &mut mine[own.clone()];
         let np = p.ports.len();
         let slot = (s % p.slots as u64) as usize;
         let region = if np == 0 {

@@ -44,6 +44,18 @@ pub fn write_outputs_stopped(
     info: &RunInfo<'_>,
     reason: Option<&str>,
 ) -> Result<Vec<PathBuf>, IoError> {
+    write_outputs_with(net, dir, info, reason, &|_| {})
+}
+
+/// [`write_outputs_stopped`] with `patch` applied to the summary before it is written (a
+/// distributed run adds its figures summed over ranks, see [`crate::distributed`]).
+pub fn write_outputs_with(
+    net: &Network,
+    dir: &Path,
+    info: &RunInfo<'_>,
+    reason: Option<&str>,
+    patch: &dyn Fn(&mut Value),
+) -> Result<Vec<PathBuf>, IoError> {
     std::fs::create_dir_all(dir).map_err(|source| IoError::Io {
         path: dir.to_path_buf(),
         source,
@@ -150,6 +162,7 @@ pub fn write_outputs_stopped(
         summary["complete"] = Value::Bool(false);
         summary["stopped"] = Value::String(r.to_string());
     }
+    patch(&mut summary);
     let path = dir.join("summary.json");
     write_json_atomic(&path, &summary)?;
     files.push(path);
