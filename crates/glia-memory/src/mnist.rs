@@ -240,9 +240,9 @@ mod tests {
             // The labels file where the images should be (wrong magic: 1 dimension, not 3).
             write_set(&d, zipped, &[1, 7]);
             let lab = if zipped {
-                gz(&idx(&[2], &[1, 7]))
+                gz(&idx(&[20], &[1; 20]))
             } else {
-                idx(&[2], &[1, 7])
+                idx(&[20], &[1; 20])
             };
             let img = if zipped {
                 "train-images-idx3-ubyte.gz"

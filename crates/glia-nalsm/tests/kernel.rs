@@ -303,7 +303,7 @@ fn astrocyte_recursion_has_its_closed_form() {
 fn features_are_identical_for_any_thread_count() {
     use glia_nalsm::protocol::{Silent, sample_counts};
     let c = cfg(
-        "[liquid]\ngrid = [5, 5, 5]\nw_init = 3.0\n[protocol]\nsample_ms = 60\ntrain = 2\nval = 1\ntest = 1",
+        "[liquid]\ngrid = [5, 5, 5]\nw_init = 3.0\n[protocol]\nsample_ms = 60\ntrain = 2\nval = 1\ntest = 1\n[branching]\nsamples = 0",
     );
     let n_in = 64;
     let liq = Liquid::build(&c, n_in);
@@ -311,10 +311,13 @@ fn features_are_identical_for_any_thread_count() {
     let images: Vec<Vec<(u32, f32)>> = (0..12)
         .map(|k| {
             let mut r = CounterRng::new(9, Purpose::Other, 1, k, 0);
-            (0..n_in as u32)
-                .filter(|_| r.uniform() < 0.5)
-                .map(|m| (m, r.uniform() as f32))
-                .collect()
+            let mut img = Vec::new();
+            for m in 0..n_in as u32 {
+                if r.uniform() < 0.5 {
+                    img.push((m, r.uniform() as f32));
+                }
+            }
+            img
         })
         .collect();
     let ids: Vec<u32> = (100..112).collect();

@@ -79,7 +79,7 @@ to = 90
 fn missing_data_and_missing_features_are_errors_naming_the_path() {
     let dir = tempfile::tempdir().unwrap();
     let text = format!(
-        "mode = \"lsm\"\nout = \"{}\"\nmnist_dir = \"{}\"\n[protocol]\ntrain = 10\nval = 5\ntest = 5",
+        "mode = \"lsm\"\nout = \"{}\"\nmnist_dir = \"{}\"\n[protocol]\ntrain = 10\nval = 5\ntest = 5\n[branching]\nsamples = 0",
         dir.path().display(),
         dir.path().join("nowhere").display()
     );
