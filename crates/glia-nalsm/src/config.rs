@@ -74,13 +74,13 @@ pub struct LiquidConfig {
     pub grid: [usize; 3],
     /// Fraction of excitatory neurons (labels randomly permuted over the grid).
     pub excitatory_fraction: f64,
-    /// Length constant λ of the connection probability `C·exp(−(D/λ)²)` [grid units].
+    /// Length constant λ of the connection probability `C·exp(−(D/λ)²)` \[grid units\].
     pub lambda: f64,
     /// `C` for E→E, E→I, I→E, I→I.
     pub c: [f64; 4],
-    /// Membrane time constant τ_v [ms] (with R = τ_v: `v ← v + I − v/τ_v`).
+    /// Membrane time constant τ_v \[ms\] (with R = τ_v: `v ← v + I − v/τ_v`).
     pub tau_v: f64,
-    /// Synaptic kernel time constants τ_u [ms], one drawn uniformly per neuron.
+    /// Synaptic kernel time constants τ_u \[ms\], one drawn uniformly per neuron.
     pub tau_u: Vec<f64>,
     /// Firing threshold; reset is 0.
     pub threshold: f64,
@@ -138,11 +138,11 @@ impl Default for InputConfig {
 pub struct PlasticityConfig {
     /// Potentiation rate A₊ (and the astrocyte's initial state and bias).
     pub a_plus: f64,
-    /// Trace time constant [ms]: `x ← exp(−1/τ)(x + jump·S)`.
+    /// Trace time constant \[ms\]: `x ← exp(−1/τ)(x + jump·S)`.
     pub trace_tau: f64,
     /// Trace jump per spike.
     pub trace_jump: f64,
-    /// Astrocyte time constant τ_astro [ms].
+    /// Astrocyte time constant τ_astro \[ms\].
     pub astro_tau: f64,
     /// Astrocyte weight w_astro (0.015 for 1000 neurons, 0.0075 for 8000).
     pub astro_w: f64,
@@ -169,9 +169,9 @@ impl Default for PlasticityConfig {
 pub struct ProtocolConfig {
     /// Initialisation samples (random training images), weights carried over → W_INI.
     pub init_samples: usize,
-    /// Duration of one initialisation sample [ms].
+    /// Duration of one initialisation sample \[ms\].
     pub init_ms: u32,
-    /// Duration of one sample presentation [ms].
+    /// Duration of one sample presentation \[ms\].
     pub sample_ms: u32,
     /// Training samples (the first of MNIST's 60 000 training images).
     pub train: usize,
@@ -229,11 +229,11 @@ impl Default for ReadoutConfig {
 pub struct BranchingConfig {
     /// Test samples whose spikes are recorded (the first ones); 0 = no measurement.
     pub samples: usize,
-    /// Window [ms].
+    /// Window \[ms\].
     pub window: u32,
-    /// Start of the analysed interval [ms].
+    /// Start of the analysed interval \[ms\].
     pub from: u32,
-    /// End of the analysed interval [ms].
+    /// End of the analysed interval \[ms\].
     pub to: u32,
 }
 

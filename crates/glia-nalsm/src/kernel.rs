@@ -299,8 +299,9 @@ impl Sim {
                 for &j in &self.spikes {
                     let j = j as usize;
                     let inh = liq.class[j] == INH;
-                    for s in row_ptr[j] as usize..row_ptr[j + 1] as usize {
-                        let i = post[s] as usize;
+                    let first = row_ptr[j] as usize;
+                    for (k, &i) in post[first..row_ptr[j + 1] as usize].iter().enumerate() {
+                        let (s, i) = (first + k, i as usize);
                         let mut d = if inh { ap * x[i] } else { -am * x[i] };
                         if spiked[i] {
                             d += if inh { -am * x[j] } else { ap * x[j] };

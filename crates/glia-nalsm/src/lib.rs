@@ -46,7 +46,7 @@ pub struct Metrics {
     pub train_accuracy: f64,
     /// The selected epoch (from 1).
     pub best_epoch: usize,
-    /// Wall time of the readout [s].
+    /// Wall time of the readout \[s\].
     pub readout_s: f64,
     /// The simulation's report (absent for `--readout-only`).
     pub simulation: Option<protocol::SimReport>,

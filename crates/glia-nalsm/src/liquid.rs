@@ -30,7 +30,7 @@ pub struct Liquid {
     /// Index into `tau_u` of each liquid neuron (its synaptic kernel, shared by all its
     /// incoming synapses, as in the authors' code).
     pub tau_idx: Vec<u8>,
-    /// The distinct kernel time constants [ms].
+    /// The distinct kernel time constants \[ms\].
     pub tau_u: Vec<f64>,
     /// CSR by presynaptic neuron (`n + n_in + 1` offsets).
     pub row_ptr: Vec<u32>,

@@ -20,6 +20,9 @@ use serde::Serialize;
 use std::path::Path;
 use std::time::Instant;
 
+/// Liquid spikes of one sample, `(step, neuron)`.
+pub type Spikes = Vec<(u32, u32)>;
+
 /// Progress reports of a long run (the CLI shows them as bars).
 pub trait Progress: Sync {
     /// A phase with `total` units of work begins.
@@ -130,13 +133,13 @@ pub struct SimReport {
     pub synapses: usize,
     /// Recurrent synapses.
     pub recurrent_synapses: usize,
-    /// Wall time of the initialisation phase [s].
+    /// Wall time of the initialisation phase \[s\].
     pub init_s: f64,
-    /// Wall time of the per-sample phase [s].
+    /// Wall time of the per-sample phase \[s\].
     pub samples_s: f64,
     /// Simulated 1-ms steps (initialisation plus samples).
     pub steps: u64,
-    /// Mean liquid firing rate over the test samples [Hz].
+    /// Mean liquid firing rate over the test samples \[Hz\].
     pub test_rate_hz: f64,
     /// Branching factor (paper's definition) over the first `branching.samples` test
     /// samples.
@@ -200,11 +203,11 @@ pub fn sample_counts(
     ids: &[u32],
     record: usize,
     progress: &dyn Progress,
-) -> (Vec<u16>, Vec<Vec<(u32, u32)>>) {
+) -> (Vec<u16>, Vec<Spikes>) {
     let n = liq.n;
     let plastic = p.plastic.is_some();
     let steps = cfg.protocol.sample_ms;
-    let out: Vec<(Vec<u16>, Option<Vec<(u32, u32)>>)> = (0..images.len())
+    let out: Vec<(Vec<u16>, Option<Spikes>)> = (0..images.len())
         .into_par_iter()
         .map_init(
             || (Sim::new(liq, p), w_ini.to_vec(), vec![0u32; n]),
@@ -318,12 +321,9 @@ pub fn fit_readout(cfg: &Config, f: &Features) -> Fit {
     readout::fit(
         &cfg.readout,
         cfg.seed,
-        &tr,
-        &f.train_y,
-        &va,
-        &f.val_y,
-        &te,
-        &f.test_y,
+        readout::Labelled(&tr, &f.train_y),
+        readout::Labelled(&va, &f.val_y),
+        readout::Labelled(&te, &f.test_y),
     )
 }
 

@@ -151,17 +151,21 @@ pub struct Fit {
     pub epochs: Vec<Epoch>,
 }
 
-/// Train on `(train, ytr)`, select the epoch by `(val, yv)`, report `(test, yt)`.
+/// Features and their labels.
+#[derive(Clone, Copy, Debug)]
+pub struct Labelled<'a>(pub &'a Matrix, pub &'a [u8]);
+
+/// Train on `train`, select the epoch by `val`, report `test`.
 pub fn fit(
     cfg: &ReadoutConfig,
     seed: u64,
-    train: &Matrix,
-    ytr: &[u8],
-    val: &Matrix,
-    yv: &[u8],
-    test: &Matrix,
-    yt: &[u8],
+    train: Labelled<'_>,
+    val: Labelled<'_>,
+    test: Labelled<'_>,
 ) -> Fit {
+    let Labelled(train, ytr) = train;
+    let Labelled(val, yv) = val;
+    let Labelled(test, yt) = test;
     let f = train.cols;
     let mut model = Softmax {
         w: vec![0.0; f * CLASSES],
@@ -279,13 +283,14 @@ mod tests {
             lr: 1e-2,
             lambda: 0.0,
         };
-        let fit1 = fit(&cfg, 3, &tr, &ytr, &va, &yv, &te, &yt);
+        let (a, b, c) = (Labelled(&tr, &ytr), Labelled(&va, &yv), Labelled(&te, &yt));
+        let fit1 = fit(&cfg, 3, a, b, c);
         assert_eq!(fit1.test_accuracy, 1.0);
         let best = fit1.epochs.iter().map(|e| e.val).fold(0.0, f64::max);
         assert_eq!(fit1.val_accuracy, best);
         assert_eq!(fit1.epochs[fit1.best_epoch - 1].val, best);
         // Deterministic.
-        let fit2 = fit(&cfg, 3, &tr, &ytr, &va, &yv, &te, &yt);
+        let fit2 = fit(&cfg, 3, a, b, c);
         assert_eq!(fit1.best_epoch, fit2.best_epoch);
     }
 }
