@@ -84,3 +84,42 @@ pub fn branching(
         .collect();
     (!v.is_empty()).then(|| v.iter().sum::<f64>() / v.len() as f64)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::liquid::EXC;
+
+    #[test]
+    fn hand_computed_chain() {
+        // 0 → 1 → 2.
+        let liq = Liquid {
+            n: 3,
+            n_in: 0,
+            class: vec![EXC; 3],
+            tau_idx: vec![0; 3],
+            tau_u: vec![1.0],
+            row_ptr: vec![0, 1, 2, 2],
+            post: vec![1, 2],
+            w0: vec![1.0, 1.0],
+            col_ptr: vec![0, 0, 1, 2],
+            col_pre: vec![0, 1],
+            col_syn: vec![0, 1],
+            bounds: [(0.0, 3.0), (-3.0, 0.0), (-3.0, 3.0)],
+        };
+        // Spike (10, 0): pre 0 → 1, post 1 (t = 12) → 1.
+        // Spike (12, 1): pre 1 (t = 10), post 2 (t = 13, 14) → 2.
+        // Spikes (13, 2), (14, 2): no targets → 0, 0.
+        // (2, 0) and (38, 1) are outside [from + Δ, to − Δ) and not in any window above.
+        // Neurons: 1, 2, 0 → 1.
+        let s = vec![(2, 0), (10, 0), (12, 1), (13, 2), (14, 2), (38, 1)];
+        assert_eq!(sample_branching(&liq, &s, 4, 0, 40), Some(1.0));
+        assert_eq!(sample_branching(&liq, &[], 4, 0, 40), None);
+        assert_eq!(branching(&liq, &[s, vec![]], 4, 0, 40), Some(1.0));
+        // A window of 1 ms: (10, 0) sees nothing in [11, 12) → 0; (12, 1): pre [11, 12) = 0 → 1,
+        // post [13, 14) = 1 → 1. Neurons 0, 1, 0 → 1/3.
+        let s = vec![(10, 0), (12, 1), (13, 2), (14, 2)];
+        let b = sample_branching(&liq, &s, 1, 0, 40).unwrap();
+        assert!((b - 1.0 / 3.0).abs() < 1e-12, "{b}");
+    }
+}
