@@ -4,6 +4,8 @@
 //! (0 success, 2 bad input, 3 numerical fault, 130 interrupted, 1 internal error), progress → a
 //! bar on stderr.
 
+mod nalsm;
+
 use clap::{Parser, Subcommand, ValueEnum};
 use glia_sim::output::{RunInfo, write_outputs, write_outputs_stopped};
 use glia_spec::{ModelError, Overrides};
@@ -154,6 +156,25 @@ enum Command {
     Nir {
         #[command(subcommand)]
         command: NirCommand,
+    },
+    /// NALSM on MNIST end to end (Ivanov & Michmizos 2021; docs/nalsm.md): liquid,
+    /// initialisation to W_INI, spike-count features of every sample (OUT/features.npz),
+    /// softmax readout and branching factor (OUT/metrics.json).
+    Nalsm {
+        /// The NALSM configuration file (TOML).
+        config: PathBuf,
+        /// Output directory (overrides `out`).
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Refit the readout on OUT/features.npz of an earlier run without simulating.
+        #[arg(long)]
+        readout_only: bool,
+        /// Worker threads, 0 = one per core (the features do not depend on it).
+        #[arg(long, default_value_t = 0)]
+        threads: usize,
+        /// Random seed (overrides `seed`).
+        #[arg(long)]
+        seed: Option<u64>,
     },
     /// Time a bundled benchmark network or a model file (build and simulation, synaptic events
     /// per second, peak memory).
@@ -404,6 +425,16 @@ fn run(
     {
         return run_experiment(model_path, out, common);
     }
+    if std::fs::read_to_string(model_path).is_ok_and(|t| glia_nalsm::config::is_nalsm(&t)) {
+        return nalsm::nalsm(
+            model_path,
+            out,
+            false,
+            common.threads.unwrap_or(0),
+            common.seed,
+        )
+        .map_err(Failure::Input);
+    }
     let model = glia_spec::load(model_path, &overrides(common))?;
     let out = out.unwrap_or_else(|| {
         PathBuf::from("out").join(
@@ -560,6 +591,9 @@ fn run_experiment(model_path: &Path, out: Option<PathBuf>, common: &Common) -> R
 }
 
 fn validate(model_path: &Path, common: &Common) -> Result<(), Failure> {
+    if std::fs::read_to_string(model_path).is_ok_and(|t| glia_nalsm::config::is_nalsm(&t)) {
+        return nalsm::validate(model_path).map_err(Failure::Input);
+    }
     if std::fs::read_to_string(model_path)
         .is_ok_and(|t| glia_reservoir::experiment::is_experiment(&t))
     {
@@ -1052,6 +1086,14 @@ fn main() -> ExitCode {
             },
         ),
         Command::Nir { command } => nir(command),
+        Command::Nalsm {
+            config,
+            out,
+            readout_only,
+            threads,
+            seed,
+        } => nalsm::nalsm(config, out.clone(), *readout_only, *threads, *seed)
+            .map_err(Failure::Input),
         Command::Bench {
             network,
             json,

@@ -108,6 +108,12 @@ pub fn parse_idx(b: &[u8], dims: usize, name: &str) -> Result<(Vec<usize>, Vec<u
 fn load_split(dir: &Path, images: &str, labels: &str) -> Result<(usize, usize, Split)> {
     let (isz, img) = parse_idx(&read_file(dir, images)?, 3, images)?;
     let (lsz, lab) = parse_idx(&read_file(dir, labels)?, 1, labels)?;
+    if let Some((i, l)) = lab.iter().enumerate().find(|(_, l)| **l > 9) {
+        return Err(MemoryError::Data {
+            path: dir.join(labels).display().to_string(),
+            why: format!("label {l} of image {i} is not a digit 0–9"),
+        });
+    }
     if isz[0] != lsz[0] {
         return Err(MemoryError::Data {
             path: dir.display().to_string(),
@@ -164,6 +170,97 @@ mod tests {
         }
         let e = parse_idx(&b, 3, "x-idx3-ubyte").unwrap_err().to_string();
         assert!(e.contains("x-idx3-ubyte") && e.contains("length"), "{e}");
+    }
+
+    fn gz(bytes: &[u8]) -> Vec<u8> {
+        use std::io::Write;
+        let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        e.write_all(bytes).unwrap();
+        e.finish().unwrap()
+    }
+
+    fn idx(dims: &[u32], data: &[u8]) -> Vec<u8> {
+        let mut b = vec![0, 0, 8, dims.len() as u8];
+        for d in dims {
+            b.extend_from_slice(&d.to_be_bytes());
+        }
+        b.extend_from_slice(data);
+        b
+    }
+
+    /// Writes a 2-image training and 1-image test set (gzipped or plain) into `dir`.
+    fn write_set(dir: &Path, zipped: bool, train_labels: &[u8]) {
+        let files = [
+            (
+                "train-images-idx3-ubyte",
+                idx(&[2, 2, 2], &[0, 1, 2, 3, 4, 5, 6, 7]),
+            ),
+            ("train-labels-idx1-ubyte", idx(&[2], train_labels)),
+            ("t10k-images-idx3-ubyte", idx(&[1, 2, 2], &[9, 9, 9, 9])),
+            ("t10k-labels-idx1-ubyte", idx(&[1], &[3])),
+        ];
+        for (name, bytes) in files {
+            if zipped {
+                std::fs::write(dir.join(format!("{name}.gz")), gz(&bytes)).unwrap();
+            } else {
+                std::fs::write(dir.join(name), bytes).unwrap();
+            }
+        }
+    }
+
+    #[test]
+    fn loads_plain_and_gzipped_and_names_the_bad_file() {
+        for zipped in [false, true] {
+            let d = std::env::temp_dir()
+                .join(format!("glia-mnist-test-{}-{zipped}", std::process::id()));
+            std::fs::create_dir_all(&d).unwrap();
+            write_set(&d, zipped, &[1, 7]);
+            let m = Mnist::load(&d).unwrap();
+            assert_eq!((m.rows, m.cols, m.train.len(), m.test.len()), (2, 2, 2, 1));
+            assert_eq!(m.train.images[4..], [4, 5, 6, 7]);
+            assert_eq!(m.test.labels, [3]);
+            // A label that is not a digit.
+            write_set(&d, zipped, &[1, 12]);
+            let e = Mnist::load(&d).unwrap_err().to_string();
+            assert!(
+                e.contains("train-labels-idx1-ubyte") && e.contains("12"),
+                "{e}"
+            );
+            // A truncated file.
+            write_set(&d, zipped, &[1, 7]);
+            let name = if zipped {
+                "t10k-images-idx3-ubyte.gz"
+            } else {
+                "t10k-images-idx3-ubyte"
+            };
+            let full = std::fs::read(d.join(name)).unwrap();
+            std::fs::write(d.join(name), &full[..full.len() - 3]).unwrap();
+            let e = Mnist::load(&d).unwrap_err().to_string();
+            assert!(e.contains("t10k-images-idx3-ubyte"), "{e}");
+            // The labels file where the images should be (wrong magic: 1 dimension, not 3).
+            write_set(&d, zipped, &[1, 7]);
+            let lab = if zipped {
+                gz(&idx(&[20], &[1; 20]))
+            } else {
+                idx(&[20], &[1; 20])
+            };
+            let img = if zipped {
+                "train-images-idx3-ubyte.gz"
+            } else {
+                "train-images-idx3-ubyte"
+            };
+            std::fs::write(d.join(img), lab).unwrap();
+            let e = Mnist::load(&d).unwrap_err().to_string();
+            assert!(
+                e.contains("train-images-idx3-ubyte") && e.contains("IDX"),
+                "{e}"
+            );
+            // A missing file.
+            std::fs::remove_file(d.join(img)).unwrap();
+            let e = Mnist::load(&d).unwrap_err().to_string();
+            assert!(e.contains("train-images-idx3-ubyte"), "{e}");
+            std::fs::remove_dir_all(&d).unwrap();
+        }
     }
 
     #[test]
