@@ -58,7 +58,17 @@ fn main() {
          run() with feature copy: dense W {:.2}, sparse W {:.2}",
         us(best[0]),
         us(best[1]),
-        if FastEsn::from_esn(&validate_text(&text, Path::new("."), &Default::default()).unwrap(), Nonlinearity::Fast).unwrap().is_dense() { "dense" } else { "sparse" },
+        if FastEsn::from_esn(
+            &validate_text(&text, Path::new("."), &Default::default()).unwrap(),
+            Nonlinearity::Fast
+        )
+        .unwrap()
+        .is_dense()
+        {
+            "dense"
+        } else {
+            "sparse"
+        },
         us(best[2]),
         us(best[3]),
         us(best[4])
