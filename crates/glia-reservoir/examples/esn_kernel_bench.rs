@@ -1,10 +1,11 @@
 //! Time the dedicated echo-state kernel against the engine on one reservoir:
 //! `cargo run --release -p glia-reservoir --example esn_kernel_bench -- [N] [p] [steps]`.
 //! Prints µs per step of the engine (`Esn::step`), the kernel with libm tanh and with the
-//! vectorised tanh (alternating, best of 5).
+//! vectorised tanh, and `run` (the experiments' call, fast tanh) with `W` stored dense and
+//! sparse (alternating, best of 5).
 
 use glia_reservoir::experiment::validate_text;
-use glia_reservoir::fast::{FastEsn, Nonlinearity};
+use glia_reservoir::fast::{FastEsn, Layout, Nonlinearity};
 use glia_reservoir::tasks::uniform;
 use std::path::Path;
 use std::time::Instant;
@@ -22,7 +23,7 @@ fn main() {
          [reservoir]\ninput = \"R\"\n[task]\nkind = \"narma10\"\ntrain = 2\nwashout = 1\ntest = 1\n"
     );
     let u = uniform(1, 0, steps, 0.0, 0.5);
-    let mut best = [f64::INFINITY; 4];
+    let mut best = [f64::INFINITY; 5];
     for _ in 0..5 {
         let mut esn = validate_text(&text, Path::new("."), &Default::default()).unwrap();
         let mut exact = FastEsn::from_esn(&esn, Nonlinearity::Exact).unwrap();
@@ -43,18 +44,33 @@ fn main() {
             fast.step(&[v]);
         }
         best[2] = best[2].min(t.elapsed().as_secs_f64());
-        let t = Instant::now();
-        let m = fast.run(&u);
-        best[3] = best[3].min(t.elapsed().as_secs_f64());
-        assert!(m[(steps - 1, 0)].is_finite());
+        for (k, layout) in [(3, Layout::Dense), (4, Layout::Sparse)] {
+            let mut f = FastEsn::with_layout(&esn, Nonlinearity::Fast, layout).unwrap();
+            let t = Instant::now();
+            let m = f.run(&u);
+            best[k] = best[k].min(t.elapsed().as_secs_f64());
+            assert!(m[(steps - 1, 0)].is_finite());
+        }
     }
     let us = |s: f64| s / steps as f64 * 1e6;
     println!(
-        "N = {n}, p = {p}: engine {:.2} µs/step, kernel (libm tanh) {:.2}, kernel (fast tanh) {:.2}, \
-         kernel run() with feature copy {:.2}",
+        "N = {n}, p = {p}: engine {:.2} µs/step, kernel (libm tanh) {:.2}, kernel (fast tanh, {}) {:.2}, \
+         run() with feature copy: dense W {:.2}, sparse W {:.2}",
         us(best[0]),
         us(best[1]),
+        if FastEsn::from_esn(
+            &validate_text(&text, Path::new("."), &Default::default()).unwrap(),
+            Nonlinearity::Fast
+        )
+        .unwrap()
+        .is_dense()
+        {
+            "dense"
+        } else {
+            "sparse"
+        },
         us(best[2]),
-        us(best[3])
+        us(best[3]),
+        us(best[4])
     );
 }

@@ -169,6 +169,26 @@ pub fn dense_projection(
     }
 }
 
+/// What [`Esn::step`] reads from the feature populations after every step.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum FeatureKind {
+    /// The state variable chosen per population (`x` of rate units; the first variable of
+    /// other models).
+    State,
+    /// Spike counts (liquid-state machines): the number of spikes of each neuron in the last
+    /// `window` steps, the current one included.
+    Counts {
+        /// Window \[steps\], ≥ 1.
+        window: usize,
+    },
+    /// Exponentially filtered spike trains: `r(t) = Σ_{spikes s ≤ t} exp(−(t − s)·dt/τ)`,
+    /// updated as `r ← r·decay + (spikes this step)` with `decay = exp(−dt/τ)`.
+    Trace {
+        /// `exp(−dt/τ)`, in (0, 1).
+        decay: f64,
+    },
+}
+
 /// A network driven as a reservoir.
 pub struct Esn {
     /// The engine.
@@ -182,6 +202,12 @@ pub struct Esn {
     nfeat: usize,
     ubuf: Vec<f32>,
     sbuf: Vec<f32>,
+    kind: FeatureKind,
+    /// Spike counts or traces per feature (spike features).
+    acc: Vec<f64>,
+    /// Spike counts: the feature indices that spiked in each of the last `window` steps.
+    ring: Vec<Vec<u32>>,
+    ring_at: usize,
 }
 
 impl Esn {
@@ -212,7 +238,61 @@ impl Esn {
             nfeat,
             ubuf: vec![0.0; big],
             sbuf: vec![0.0; big],
+            kind: FeatureKind::State,
+            acc: Vec::new(),
+            ring: Vec::new(),
+            ring_at: 0,
         })
+    }
+
+    /// Read spike counts or traces instead of the state (see [`FeatureKind`]), from now on
+    /// (counts and traces start at zero). Spike features need spiking feature populations:
+    /// a rate population is an error naming it (`field` names the setting in errors).
+    pub fn set_feature_kind(&mut self, kind: FeatureKind, field: &str) -> Result<()> {
+        match kind {
+            FeatureKind::State => {}
+            FeatureKind::Counts { window: 0 } => {
+                return Err(ReservoirError::invalid(
+                    field,
+                    "counting window must be ≥ 1 step",
+                ));
+            }
+            FeatureKind::Trace { decay } if !(decay > 0.0 && decay < 1.0) => {
+                return Err(ReservoirError::invalid(
+                    field,
+                    format!("trace decay exp(−dt/τ) must be in (0, 1), got {decay}"),
+                ));
+            }
+            _ => {
+                if let Some(&(p, _)) = self
+                    .features
+                    .iter()
+                    .find(|&&(p, _)| matches!(self.net.pops[p].model, Model::Rate(_)))
+                {
+                    return Err(ReservoirError::invalid(
+                        field,
+                        format!(
+                            "spike features need spiking populations; feature population {:?} \
+                             is a rate population (use features = \"state\")",
+                            self.net.pops[p].name
+                        ),
+                    ));
+                }
+            }
+        }
+        self.kind = kind;
+        self.acc = vec![0.0; self.nfeat];
+        self.ring = match kind {
+            FeatureKind::Counts { window } => vec![Vec::new(); window],
+            _ => Vec::new(),
+        };
+        self.ring_at = 0;
+        Ok(())
+    }
+
+    /// What the features are.
+    pub fn feature_kind(&self) -> FeatureKind {
+        self.kind
     }
 
     /// Number of features (neurons of the feature populations).
@@ -236,16 +316,50 @@ impl Esn {
             self.net.add_input(l.pop, l.port, buf);
         }
         self.net.step();
-        let mut at = 0;
-        for &(p, var) in &self.features {
-            let n = self.net.pops[p].size;
-            let s = &mut self.sbuf[..n];
-            self.net.read_state(p, var, s);
-            for (o, &v) in x[at..at + n].iter_mut().zip(s.iter()) {
-                *o = f64::from(v);
+        match self.kind {
+            FeatureKind::State => {
+                let mut at = 0;
+                for &(p, var) in &self.features {
+                    let n = self.net.pops[p].size;
+                    let s = &mut self.sbuf[..n];
+                    self.net.read_state(p, var, s);
+                    for (o, &v) in x[at..at + n].iter_mut().zip(s.iter()) {
+                        *o = f64::from(v);
+                    }
+                    at += n;
+                }
+                return;
             }
-            at += n;
+            FeatureKind::Counts { .. } => {
+                // The step leaving the window, then this step's spikes.
+                let slot = &mut self.ring[self.ring_at];
+                for &f in slot.iter() {
+                    self.acc[f as usize] -= 1.0;
+                }
+                slot.clear();
+                let mut at = 0;
+                for &(p, _) in &self.features {
+                    for &i in &self.net.spikes[p] {
+                        let f = at + i as usize;
+                        self.acc[f] += 1.0;
+                        slot.push(f as u32);
+                    }
+                    at += self.net.pops[p].size;
+                }
+                self.ring_at = (self.ring_at + 1) % self.ring.len();
+            }
+            FeatureKind::Trace { decay } => {
+                self.acc.iter_mut().for_each(|r| *r *= decay);
+                let mut at = 0;
+                for &(p, _) in &self.features {
+                    for &i in &self.net.spikes[p] {
+                        self.acc[at + i as usize] += 1.0;
+                    }
+                    at += self.net.pops[p].size;
+                }
+            }
         }
+        x[..self.nfeat].copy_from_slice(&self.acc);
     }
 
     /// Run over `u` (`T × dim`, row-major) and return the `T × F` feature matrix.

@@ -4,7 +4,9 @@
 
 use crate::adapt::{EiAdapt, Targets};
 use crate::error::{ReservoirError, Result};
-use crate::esn::{Esn, InputDist, InputLink, dense_projection, draw_input_weights, read_matrix};
+use crate::esn::{
+    Esn, FeatureKind, InputDist, InputLink, dense_projection, draw_input_weights, read_matrix,
+};
 use crate::fast::{FastEsn, Nonlinearity};
 use crate::metrics::{nrmse, r2, valid_steps};
 use crate::readout::{Logistic, Optimiser, Ridge, ridge_cv};
@@ -119,6 +121,10 @@ struct TaskSpec {
     length: Option<usize>,
     /// Classification: amplitude of the uniform noise added to every sample.
     noise: Option<f64>,
+    /// Periodic: periods of the sines \[ms\].
+    periods: Option<Vec<f64>>,
+    /// Periodic: their amplitudes (default 1 each).
+    amplitudes: Option<Vec<f64>>,
     seed: Option<u64>,
 }
 
@@ -136,6 +142,18 @@ struct ReadoutSpec {
     lambda: Option<f64>,
     /// Logistic: iteration limit of the full-batch optimiser.
     max_iter: Option<usize>,
+    /// `"state"` (default), `"counts"` or `"trace"` (spiking feature populations).
+    #[serde(default = "state_name")]
+    features: String,
+    /// Counts: window \[ms\].
+    window: Option<f64>,
+    /// Trace: time constant \[ms\].
+    tau: Option<f64>,
+    /// Classification: times within a presentation \[ms\] at which the features are sampled
+    /// (concatenated); default its end.
+    sample_times: Option<Vec<f64>>,
+    /// FORCE: steps between RLS updates.
+    every: Option<usize>,
 }
 
 fn one() -> f64 {
@@ -155,6 +173,9 @@ fn auto_name() -> String {
 }
 fn ridge_name() -> String {
     "ridge".into()
+}
+fn state_name() -> String {
+    "state".into()
 }
 
 fn section<T: serde::de::DeserializeOwned>(
@@ -245,6 +266,11 @@ fn run_inner(
         folds: 5,
         lambda: None,
         max_iter: None,
+        features: state_name(),
+        window: None,
+        tau: None,
+        sample_times: None,
+        every: None,
     });
     let rest = toml::to_string(&table).map_err(|e| ReservoirError::Numerical(e.to_string()))?;
     let mut model = glia_spec::parse(&rest, base, overrides)?;
@@ -295,6 +321,7 @@ fn run_inner(
         model.projections.push(proj);
     }
 
+    let model_dt = model.dt;
     let mut net = glia_sim::build::build(&model)?;
     let inputs_names = res.input.list();
     let feature_names = res.features.as_ref().unwrap_or(&res.input).list();
@@ -428,12 +455,43 @@ fn run_inner(
             labels = pat.labels;
             (u, Vec::new(), classes, Vec::new())
         }
+        "periodic" => {
+            let periods = task.periods.clone().unwrap_or_default();
+            if periods.is_empty() {
+                return Err(ReservoirError::invalid(
+                    "task.periods",
+                    "periodic needs at least one period [ms]",
+                ));
+            }
+            if let Some(p) = periods.iter().find(|p| !(**p > 0.0 && p.is_finite())) {
+                return Err(ReservoirError::invalid(
+                    "task.periods",
+                    format!("every period must be > 0 [ms], got {p}"),
+                ));
+            }
+            let amps = task
+                .amplitudes
+                .clone()
+                .unwrap_or_else(|| vec![1.0; periods.len()]);
+            if amps.len() != periods.len() || amps.iter().any(|a| !a.is_finite()) {
+                return Err(ReservoirError::invalid(
+                    "task.amplitudes",
+                    format!(
+                        "needs one finite amplitude per period ({}), got {:?}",
+                        periods.len(),
+                        amps
+                    ),
+                ));
+            }
+            let y = crate::force::sum_of_sines(n_run, model_dt, &periods, &amps);
+            (vec![0.0; n_run], y, 1, Vec::new())
+        }
         other => {
             return Err(ReservoirError::invalid(
                 "task.kind",
                 format!(
-                    "unknown task {other:?}: use \"memory_capacity\", \"narma10\", \"mackey_glass\" \
-                     or \"classification\""
+                    "unknown task {other:?}: use \"memory_capacity\", \"narma10\", \"mackey_glass\", \
+                     \"classification\" or \"periodic\""
                 ),
             ));
         }
@@ -527,9 +585,92 @@ fn run_inner(
             ));
         }
     };
+    let kind = match readout.features.as_str() {
+        "state" => FeatureKind::State,
+        "counts" => {
+            let w = readout.window.ok_or_else(|| {
+                ReservoirError::invalid(
+                    "readout.window",
+                    "features = \"counts\" needs a window [ms]",
+                )
+            })?;
+            let steps = (w / model_dt).round();
+            if !(w.is_finite() && w >= model_dt * (1.0 - 1e-9)) {
+                return Err(ReservoirError::invalid(
+                    "readout.window",
+                    format!("must be ≥ dt = {model_dt} ms, got {w}"),
+                ));
+            }
+            FeatureKind::Counts {
+                window: steps as usize,
+            }
+        }
+        "trace" => {
+            let tau = readout.tau.ok_or_else(|| {
+                ReservoirError::invalid("readout.tau", "features = \"trace\" needs tau [ms]")
+            })?;
+            if !(tau > 0.0 && tau.is_finite()) {
+                return Err(ReservoirError::invalid(
+                    "readout.tau",
+                    format!("must be > 0 [ms], got {tau}"),
+                ));
+            }
+            FeatureKind::Trace {
+                decay: (-model_dt / tau).exp(),
+            }
+        }
+        other => {
+            return Err(ReservoirError::invalid(
+                "readout.features",
+                format!("unknown {other:?}: use \"state\", \"counts\" or \"trace\""),
+            ));
+        }
+    };
+    esn.set_feature_kind(kind, "readout.features")?;
+    // Sample offsets within a presentation (steps), classification only.
+    let offsets: Vec<usize> = match &readout.sample_times {
+        None => vec![per - 1],
+        Some(_) if !classify => {
+            return Err(ReservoirError::invalid(
+                "readout.sample_times",
+                "only for task.kind = \"classification\" (other tasks sample every step)",
+            ));
+        }
+        Some(ts) if ts.is_empty() => {
+            return Err(ReservoirError::invalid(
+                "readout.sample_times",
+                "empty list",
+            ));
+        }
+        Some(ts) => {
+            let mut v = Vec::new();
+            for &t in ts {
+                let s = (t / model_dt).round();
+                if !(t.is_finite() && s >= 1.0 && s <= per as f64) {
+                    return Err(ReservoirError::invalid(
+                        "readout.sample_times",
+                        format!(
+                            "every time must lie in [dt, length·dt] = [{model_dt}, {}] ms, got {t}",
+                            per as f64 * model_dt
+                        ),
+                    ));
+                }
+                v.push(s as usize - 1);
+            }
+            v
+        }
+    };
+    let force = readout.kind == "force";
     match readout.kind.as_str() {
-        "ridge" => {}
+        "ridge" if task.kind != "periodic" => {}
         "logistic" if classify => {}
+        "force" if task.kind == "periodic" => {}
+        "ridge" => {
+            return Err(ReservoirError::invalid(
+                "readout.kind",
+                "task.kind = \"periodic\" is learned by readout.kind = \"force\"",
+            ));
+        }
         "logistic" => {
             return Err(ReservoirError::invalid(
                 "readout.kind",
@@ -539,15 +680,30 @@ fn run_inner(
                 ),
             ));
         }
+        "force" => {
+            return Err(ReservoirError::invalid(
+                "readout.kind",
+                format!(
+                    "\"force\" needs task.kind = \"periodic\", got {:?}",
+                    task.kind
+                ),
+            ));
+        }
         other => {
             return Err(ReservoirError::invalid(
                 "readout.kind",
                 format!(
-                    "unknown {other:?}: experiments support \"ridge\" and (classification) \
-                     \"logistic\" (RLS is a library API)"
+                    "unknown {other:?}: experiments support \"ridge\", (classification) \
+                     \"logistic\" and (periodic) \"force\""
                 ),
             ));
         }
+    }
+    if force && esn.dim != 1 {
+        return Err(ReservoirError::invalid(
+            "reservoir",
+            "FORCE feeds its one output back through the input weights: input dimension must be 1",
+        ));
     }
     if dry {
         return Ok(Outcome {
@@ -589,13 +745,30 @@ fn run_inner(
         None => "engine",
     };
     info.insert("kernel".into(), json!(kernel));
+    if force {
+        let metrics = force_run(
+            &mut esn,
+            &mut fast,
+            &targets[adapt_steps + task.washout..],
+            &task,
+            &readout,
+            t0,
+            info,
+        )?;
+        if let Some(f) = &fast {
+            f.store(&mut esn, (n_run - adapt_steps) as u64);
+        }
+        return Ok(Outcome { metrics, esn });
+    }
     let feats = match &mut fast {
         Some(f) => f.run(&u[adapt_steps..]),
         None => esn.run(&u[adapt_steps..]),
     };
     let run_s = t0.elapsed().as_secs_f64();
     if classify {
-        let metrics = classification(&feats, &labels, k_out, per, &task, &readout, run_s, info)?;
+        let metrics = classification(
+            &feats, &labels, k_out, per, &offsets, &task, &readout, run_s, info,
+        )?;
         if let Some(f) = &fast {
             f.store(&mut esn, (n_run - adapt_steps) as u64);
         }
@@ -698,14 +871,19 @@ fn classification(
     labels: &[usize],
     classes: usize,
     per: usize,
+    offsets: &[usize],
     task: &TaskSpec,
     readout: &ReadoutSpec,
     run_s: f64,
     info: serde_json::Map<String, Value>,
 ) -> Result<Value> {
     let nf = feats.ncols();
-    let rows =
-        |a: usize, b: usize| Mat::from_fn(b - a, nf, |i, j| feats[((a + i) * per + per - 1, j)]);
+    // Features of presentation i: the state at each sample offset, concatenated.
+    let rows = |a: usize, b: usize| {
+        Mat::from_fn(b - a, nf * offsets.len(), |i, j| {
+            feats[((a + i) * per + offsets[j / nf], j % nf)]
+        })
+    };
     let (xtr, xte) = (
         rows(task.washout, task.train),
         rows(task.train, task.train + task.test),
@@ -763,8 +941,56 @@ fn classification(
         "task": "classification",
         "metrics": { "accuracy": test_acc, "train_accuracy": train_acc, "chance": 1.0 / classes as f64 },
         "readout": params,
-        "features": nf,
+        "features": nf * offsets.len(),
         "timing_s": { "reservoir_run": run_s, "readout_fit": fit_s },
+        "info": info,
+    }))
+}
+
+/// Advances the reservoir one step with an input and writes its features.
+type Stepper<'a> = Box<dyn FnMut(f64, &mut [f64]) + 'a>;
+
+/// FORCE learning on a periodic target (see [`crate::force`]): `target` from the end of the
+/// washout on (training steps, then test steps).
+fn force_run(
+    esn: &mut Esn,
+    fast: &mut Option<FastEsn>,
+    target: &[f64],
+    task: &TaskSpec,
+    readout: &ReadoutSpec,
+    t0: Instant,
+    info: serde_json::Map<String, Value>,
+) -> Result<Value> {
+    let alpha = readout.alpha.unwrap_or(1.0);
+    let every = readout.every.unwrap_or(2);
+    let nf = esn.n_features();
+    let train = task.train - task.washout;
+    let run = {
+        let mut step: Stepper<'_> = match fast {
+            Some(f) => Box::new(move |u: f64, x: &mut [f64]| {
+                f.step(&[u]);
+                x.iter_mut()
+                    .zip(f.state())
+                    .for_each(|(o, &v)| *o = f64::from(v));
+            }),
+            None => Box::new(|u: f64, x: &mut [f64]| esn.step(&[u], x)),
+        };
+        crate::force::run_force(&mut *step, nf, target, task.washout, train, alpha, every)?
+    };
+    let run_s = t0.elapsed().as_secs_f64();
+    let (ytr, yte) = target.split_at(train);
+    let half = train / 2;
+    Ok(json!({
+        "task": "periodic",
+        "metrics": {
+            "nrmse": nrmse(yte, &run.test_output),
+            "nrmse_train": nrmse(&ytr[half..], &run.train_output[half..]),
+            "valid_steps": valid_steps(yte, &run.test_output, task.threshold),
+        },
+        "readout": { "kind": "force", "alpha": alpha, "every": every, "updates": run.updates,
+                     "train_samples": train, "test_samples": yte.len() },
+        "features": nf,
+        "timing_s": { "reservoir_run": run_s, "readout_fit": 0.0 },
         "info": info,
     }))
 }

@@ -26,8 +26,11 @@ use glia_sim::neurons::Model;
 use glia_sim::neurons::rate::Activation;
 use glia_sim::{Delays, Weights};
 
-/// Density (nonzero fraction of `W`) above which `W x` is a dense sweep.
-pub const DENSE_ABOVE: f64 = 1.0 / 32.0;
+/// Density (nonzero fraction of `W`) above which `W x` is a dense sweep: the sweep streams
+/// all `n²` weights (4 MB at n = 1000, beyond L2), the gather only the nonzeros but with an
+/// index per weight; measured on Zen 3 (`esn_kernel_bench`), the gather wins up to about
+/// 30 % density at n = 500.
+pub const DENSE_ABOVE: f64 = 0.25;
 
 /// Bound on `|tanh_fast(z) − tanh(z)|` over all finite `z` (checked by a test on a fine grid).
 pub const TANH_MAX_ERR: f32 = 5e-7;
@@ -46,12 +49,30 @@ pub enum Nonlinearity {
 enum Recurrent {
     /// Column-major `n × n`: `w[j·n + i]` is the weight from `j` to `i`.
     Dense(Vec<f32>),
-    /// Rows by target: `ptr[i]..ptr[i+1]` index `cols` (sources, ascending) and `vals`.
+    /// Sliced ELLPACK with slices of [`LANES`] rows by target: slice `s` holds
+    /// `len_s = ptr[s+1] − ptr[s]` entries per row, stored lane-interleaved (entry `k` of row
+    /// `LANES·s + l` at `LANES·(ptr[s] + k) + l`), each row's sources ascending and padded at
+    /// its end with weight 0 from the always-zero source `n` (so eight rows accumulate side
+    /// by side, each in the engine's order).
     Sparse {
         ptr: Vec<usize>,
         cols: Vec<u32>,
         vals: Vec<f32>,
     },
+}
+
+/// Rows per slice of the sparse layout (one AVX2 vector of f32).
+const LANES: usize = 8;
+
+/// How `W x` is stored (see [`FastEsn::with_layout`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Layout {
+    /// Dense when more than [`DENSE_ABOVE`] of `W` is nonzero, else sparse.
+    Auto,
+    /// Dense column sweep.
+    Dense,
+    /// Sliced-ELLPACK gather.
+    Sparse,
 }
 
 /// A plain echo-state network run outside the engine (see the module documentation).
@@ -66,6 +87,8 @@ pub struct FastEsn {
     act: Activation,
     mode: Nonlinearity,
     x: Vec<f32>,
+    /// `x` followed by one zero (the padding source of the sparse layout).
+    xp: Vec<f32>,
     z: Vec<f32>,
     pop: usize,
 }
@@ -107,8 +130,16 @@ impl FastEsn {
     /// The kernel for `esn` if it is a plain echo-state network (module documentation), with
     /// its current state; `None` otherwise (the engine must run it).
     pub fn from_esn(esn: &Esn, mode: Nonlinearity) -> Option<Self> {
+        Self::with_layout(esn, mode, Layout::Auto)
+    }
+
+    /// As [`FastEsn::from_esn`], with the storage of `W` chosen by `layout`.
+    pub fn with_layout(esn: &Esn, mode: Nonlinearity, layout: Layout) -> Option<Self> {
         let net = &esn.net;
-        if net.pops.len() != 1 || esn.features != [(0, 0)] {
+        if net.pops.len() != 1
+            || esn.features != [(0, 0)]
+            || esn.feature_kind() != crate::esn::FeatureKind::State
+        {
             return None;
         }
         let pop = 0;
@@ -155,7 +186,12 @@ impl FastEsn {
         }
         let (leak, bias) = net.rate_params(pop)?;
         let nnz = triples.len();
-        let w = if nnz as f64 > DENSE_ABOVE * (n * n) as f64 {
+        let dense = match layout {
+            Layout::Auto => nnz as f64 > DENSE_ABOVE * (n * n) as f64,
+            Layout::Dense => true,
+            Layout::Sparse => false,
+        };
+        let w = if dense {
             let mut d = vec![0.0f32; n * n];
             // Several projections: their weights add (the engine adds their contributions,
             // in projection order; the sum here is per entry, a rounding-level difference).
@@ -167,18 +203,33 @@ impl FastEsn {
             // Stable sort by target keeps sources ascending within each projection; a second
             // stable sort by source within target orders across projections.
             triples.sort_by_key(|&(i, j, _)| (i, j));
-            let mut ptr = vec![0usize; n + 1];
+            let mut start = vec![0usize; n + 1];
             for &(i, _, _) in &triples {
-                ptr[i as usize + 1] += 1;
+                start[i as usize + 1] += 1;
             }
             for i in 0..n {
-                ptr[i + 1] += ptr[i];
+                start[i + 1] += start[i];
             }
-            Recurrent::Sparse {
-                ptr,
-                cols: triples.iter().map(|t| t.1).collect(),
-                vals: triples.iter().map(|t| t.2).collect(),
+            let slices = n.div_ceil(LANES);
+            let mut ptr = vec![0usize; slices + 1];
+            for s in 0..slices {
+                let len = (s * LANES..((s + 1) * LANES).min(n))
+                    .map(|i| start[i + 1] - start[i])
+                    .max()
+                    .unwrap_or(0);
+                ptr[s + 1] = ptr[s] + len;
             }
+            let total = ptr[slices] * LANES;
+            let mut cols = vec![n as u32; total];
+            let mut vals = vec![0.0f32; total];
+            for i in 0..n {
+                let (s, l) = (i / LANES, i % LANES);
+                for (k, t) in triples[start[i]..start[i + 1]].iter().enumerate() {
+                    cols[LANES * (ptr[s] + k) + l] = t.1;
+                    vals[LANES * (ptr[s] + k) + l] = t.2;
+                }
+            }
+            Recurrent::Sparse { ptr, cols, vals }
         };
         let win = esn.inputs[0].weights.clone();
         let mut x = vec![0.0f32; n];
@@ -191,6 +242,7 @@ impl FastEsn {
             bias,
             act,
             mode,
+            xp: vec![0.0; n + 1],
             x,
             z: vec![0.0; n],
             pop,
@@ -224,18 +276,23 @@ impl FastEsn {
             .expect("finite rate state of the right length");
         esn.net.step += steps;
         let mut z = vec![0.0f32; self.n];
-        recurrent(&self.w, self.n, &self.x, &mut z);
+        let mut xp = vec![0.0f32; self.n + 1];
+        recurrent(&self.w, self.n, &self.x, &mut xp, &mut z);
         esn.net.add_input(self.pop, esn.inputs[0].port, &z);
     }
 
     /// Feed `u` (one input dimension: `u[0]`) and advance one step.
     pub fn step(&mut self, u: &[f64]) {
+        self.advance(u[0] as f32);
+    }
+
+    /// One step with input `u0`.
+    #[inline]
+    fn advance(&mut self, u0: f32) {
         let n = self.n;
         let z = &mut self.z;
-        let x = &self.x;
-        recurrent(&self.w, n, x, z);
+        recurrent(&self.w, n, &self.x, &mut self.xp, z);
         // + W_in u (the engine's input buffer, 0 + w u), then + b first.
-        let u0 = u[0] as f32;
         for ((zi, &w), &b) in z.iter_mut().zip(&self.win).zip(&self.bias) {
             *zi = b + (*zi + (0.0 + w * u0));
         }
@@ -252,8 +309,8 @@ impl FastEsn {
         // One contiguous f32 row per step, then one blocked transpose into the column-major
         // T × F matrix (writing a T × F row each step touches F pages per step).
         let mut rows = vec![0.0f32; t * n];
-        for (s, row) in rows.chunks_exact_mut(n.max(1)).enumerate().take(t) {
-            self.step(&u[s..s + 1]);
+        for (&v, row) in u.iter().zip(rows.chunks_exact_mut(n.max(1))) {
+            self.advance(v as f32);
             row.copy_from_slice(&self.x);
         }
         let mut out = Mat::<f64>::zeros(t, n);
@@ -273,21 +330,48 @@ impl FastEsn {
 }
 
 /// `z = W x`, sources ascending (the engine's order of delivery).
-fn recurrent(w: &Recurrent, n: usize, x: &[f32], z: &mut [f32]) {
+#[inline]
+fn recurrent(w: &Recurrent, n: usize, x: &[f32], xp: &mut [f32], z: &mut [f32]) {
     match w {
         Recurrent::Dense(w) => {
             z.fill(0.0);
+            // Eight columns per pass (z is loaded and stored once per eight columns); the
+            // additions into each z[i] stay in source order.
             let mut j = 0;
-            while j + 4 <= n {
-                let (x0, x1, x2, x3) = (x[j], x[j + 1], x[j + 2], x[j + 3]);
-                let c = &w[j * n..(j + 4) * n];
-                let (c0, rest) = c.split_at(n);
-                let (c1, rest) = rest.split_at(n);
-                let (c2, c3) = rest.split_at(n);
-                for ((((zi, &a), &b), &c), &d) in z.iter_mut().zip(c0).zip(c1).zip(c2).zip(c3) {
-                    *zi = *zi + a * x0 + b * x1 + c * x2 + d * x3;
+            while j + 8 <= n {
+                let xs = &x[j..j + 8];
+                let c = &w[j * n..(j + 8) * n];
+                let (c0, r) = c.split_at(n);
+                let (c1, r) = r.split_at(n);
+                let (c2, r) = r.split_at(n);
+                let (c3, r) = r.split_at(n);
+                let (c4, r) = r.split_at(n);
+                let (c5, r) = r.split_at(n);
+                let (c6, c7) = r.split_at(n);
+                let (x0, x1, x2, x3) = (xs[0], xs[1], xs[2], xs[3]);
+                let (x4, x5, x6, x7) = (xs[4], xs[5], xs[6], xs[7]);
+                for ((((((((zi, &a0), &a1), &a2), &a3), &a4), &a5), &a6), &a7) in z
+                    .iter_mut()
+                    .zip(c0)
+                    .zip(c1)
+                    .zip(c2)
+                    .zip(c3)
+                    .zip(c4)
+                    .zip(c5)
+                    .zip(c6)
+                    .zip(c7)
+                {
+                    *zi = *zi
+                        + a0 * x0
+                        + a1 * x1
+                        + a2 * x2
+                        + a3 * x3
+                        + a4 * x4
+                        + a5 * x5
+                        + a6 * x6
+                        + a7 * x7;
                 }
-                j += 4;
+                j += 8;
             }
             while j < n {
                 let xj = x[j];
@@ -298,19 +382,30 @@ fn recurrent(w: &Recurrent, n: usize, x: &[f32], z: &mut [f32]) {
             }
         }
         Recurrent::Sparse { ptr, cols, vals } => {
-            for (i, zi) in z.iter_mut().enumerate() {
-                let (a, b) = (ptr[i], ptr[i + 1]);
-                let mut acc = 0.0f32;
-                for (&c, &v) in cols[a..b].iter().zip(&vals[a..b]) {
-                    acc += x[c as usize] * v;
+            xp[..n].copy_from_slice(x);
+            xp[n] = 0.0;
+            // `min(n)` (a no-op: every index is ≤ n) lets the compiler drop the bounds checks
+            // of the gather below.
+            let xp = &xp[..=n];
+            for (s, zc) in z.chunks_mut(LANES).enumerate() {
+                let (a, b) = (LANES * ptr[s], LANES * ptr[s + 1]);
+                let mut acc = [0.0f32; LANES];
+                for (c, v) in cols[a..b]
+                    .chunks_exact(LANES)
+                    .zip(vals[a..b].chunks_exact(LANES))
+                {
+                    for l in 0..LANES {
+                        acc[l] += xp[(c[l] as usize).min(n)] * v[l];
+                    }
                 }
-                *zi = acc;
+                zc.copy_from_slice(&acc[..zc.len()]);
             }
         }
     }
 }
 
 /// `f` over a slice, in place.
+#[inline]
 fn apply(act: Activation, mode: Nonlinearity, z: &mut [f32]) {
     match (act, mode) {
         (Activation::Tanh, Nonlinearity::Exact) => z.iter_mut().for_each(|v| *v = v.tanh()),

@@ -12,6 +12,7 @@ pub mod error;
 pub mod esn;
 pub mod experiment;
 pub mod fast;
+pub mod force;
 pub mod metrics;
 pub mod readout;
 pub mod tasks;

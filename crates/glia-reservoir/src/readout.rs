@@ -45,6 +45,23 @@ fn centred(x: MatRef<'_, f64>, m: &[f64]) -> Mat<f64> {
     Mat::from_fn(x.nrows(), x.ncols(), |i, j| x[(i, j)] - m[j])
 }
 
+/// `Σ a_i b_i` in index order (four partial sums, so the loop vectorises; deterministic).
+fn dot(a: &[f64], b: &[f64]) -> f64 {
+    let mut s = [0.0f64; 4];
+    let (ca, cb) = (a.chunks_exact(4), b.chunks_exact(4));
+    let (ra, rb) = (ca.remainder(), cb.remainder());
+    for (p, q) in ca.zip(cb) {
+        for l in 0..4 {
+            s[l] += p[l] * q[l];
+        }
+    }
+    let mut t = (s[0] + s[1]) + (s[2] + s[3]);
+    for (p, q) in ra.iter().zip(rb) {
+        t += p * q;
+    }
+    t
+}
+
 /// A linear readout `y = W^T x + b` fitted by ridge regression.
 #[derive(Clone, Debug)]
 pub struct Ridge {
@@ -493,24 +510,27 @@ impl Rls {
     /// `y − Wᵀx` is available by calling [`Rls::predict`] before.
     pub fn update(&mut self, x: &[f64], y: &[f64]) {
         let f = self.w.nrows();
-        // px = P x (P symmetric).
+        // px = P x: P is symmetric, so entry i is column i (contiguous) dotted with x.
         for i in 0..f {
-            self.px[i] = (0..f).map(|j| self.p[(i, j)] * x[j]).sum();
+            self.px[i] = dot(self.p.col_as_slice(i), x);
         }
-        let denom = self.forget + x.iter().zip(&self.px).map(|(a, b)| a * b).sum::<f64>();
+        let denom = self.forget + dot(x, &self.px);
         for i in 0..f {
             self.k[i] = self.px[i] / denom;
         }
         for (k, &yk) in y.iter().enumerate() {
-            let e = yk - (0..f).map(|i| self.w[(i, k)] * x[i]).sum::<f64>();
-            for i in 0..f {
-                self.w[(i, k)] += self.k[i] * e;
+            let wk = self.w.col_as_slice_mut(k);
+            let e = yk - dot(wk, x);
+            for (w, &g) in wk.iter_mut().zip(&self.k) {
+                *w += g * e;
             }
         }
+        // P ← (P − k pxᵀ)/λ, one contiguous column at a time.
         let inv = 1.0 / self.forget;
-        for i in 0..f {
-            for j in 0..f {
-                self.p[(i, j)] = (self.p[(i, j)] - self.k[i] * self.px[j]) * inv;
+        for j in 0..f {
+            let pj = self.px[j];
+            for (p, &g) in self.p.col_as_slice_mut(j).iter_mut().zip(&self.k) {
+                *p = (*p - g * pj) * inv;
             }
         }
     }
@@ -518,7 +538,7 @@ impl Rls {
     /// `Wᵀx` into `out`.
     pub fn predict(&self, x: &[f64], out: &mut [f64]) {
         for (k, o) in out.iter_mut().enumerate() {
-            *o = x.iter().enumerate().map(|(i, &v)| v * self.w[(i, k)]).sum();
+            *o = dot(self.w.col_as_slice(k), x);
         }
     }
 }
