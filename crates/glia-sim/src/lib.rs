@@ -40,6 +40,7 @@ mod network;
 pub mod neurons;
 pub mod output;
 pub mod plasticity;
+pub mod sink;
 pub mod spectral;
 pub mod stp;
 
