@@ -197,7 +197,14 @@ fn check_header(bytes: &[u8]) -> Result<(), String> {
 fn check_entry_header(bytes: &[u8], entry: &str) -> Result<(), String> {
     use std::io::Read;
     let mut z = zip::ZipArchive::new(Cursor::new(bytes)).map_err(|e| e.to_string())?;
-    let f = z.by_name(entry).map_err(|e| e.to_string())?;
+    // ndarray-npy lists entries without their `.npy` suffix
+    let Some(i) = z
+        .index_for_name(entry)
+        .or_else(|| z.index_for_name(&format!("{entry}.npy")))
+    else {
+        return Ok(()); // not there: ndarray-npy reports it
+    };
+    let f = z.by_index(i).map_err(|e| e.to_string())?;
     let mut head = Vec::new();
     f.take(1 << 16)
         .read_to_end(&mut head)

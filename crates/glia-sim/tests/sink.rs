@@ -144,7 +144,8 @@ fn streamed_spikes_npz_is_byte_identical_to_in_memory() {
     let chunk = 500;
     let (steps_b, spilled, largest) = streamed(b.path(), None, chunk);
     assert_eq!(steps, steps_b);
-    // both monitors spilled (the subset one holds fewer spikes, but more than 500 in 200 ms)
+    // the monitor of all cells spilled (the subset one stays in memory: its spikes are
+    // written from the buffer alone)
     let whole = std::fs::read(a.path().join("spikes.npz")).unwrap();
     let n_cells = glia_io::read_npz_array(&a.path().join("spikes.npz"), "cells.ids")
         .unwrap()
@@ -152,7 +153,6 @@ fn streamed_spikes_npz_is_byte_identical_to_in_memory() {
         .0[0] as u64;
     assert!(spilled[0] >= n_cells - chunk as u64, "{spilled:?} of {n_cells}");
     assert!(spilled[0] > 10 * chunk as u64, "{spilled:?}");
-    assert!(spilled[1] > 0, "{spilled:?}");
     // 800 cells at about 30 Hz fire about 24 spikes per step: a buffer never holds more
     // than a chunk plus the spikes of one check interval
     assert!(
