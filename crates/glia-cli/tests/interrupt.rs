@@ -72,7 +72,10 @@ fn interrupt_with(signal: &str, spike_chunk: usize) {
     };
     assert!(!times.is_empty());
     assert!(times.iter().all(|&t| t > 0.0 && t <= simulated + 1e-9));
-    assert!(times.windows(2).all(|w| w[0] <= w[1]), "spike times out of order");
+    assert!(
+        times.windows(2).all(|w| w[0] <= w[1]),
+        "spike times out of order"
+    );
     let (shape, _) = glia_io::read_npz_array(&out.join("spikes.npz"), "exc.ids")
         .unwrap()
         .unwrap();

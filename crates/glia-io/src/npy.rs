@@ -6,10 +6,10 @@ use ndarray_npy::{
     NpzReader, ReadNpyError, ReadNpyExt, ReadNpzError, ReadableElement, WritableElement,
     WriteNpyExt,
 };
-use zip::write::SimpleFileOptions;
-use zip::{CompressionMethod, ZipWriter};
 use std::io::Cursor;
 use std::path::Path;
+use zip::write::SimpleFileOptions;
+use zip::{CompressionMethod, ZipWriter};
 
 /// An array read from disk, widened to `f64` (floating dtypes) or `i64` (integer and bool dtypes).
 #[derive(Clone, Debug, PartialEq)]
@@ -371,7 +371,10 @@ impl NpzOut {
         })
     }
 
-    fn start(&mut self, name: &str) -> Result<&mut ZipWriter<std::io::BufWriter<std::fs::File>>, IoError> {
+    fn start(
+        &mut self,
+        name: &str,
+    ) -> Result<&mut ZipWriter<std::io::BufWriter<std::fs::File>>, IoError> {
         let zip = self.zip.as_mut().expect("NpzOut used after finish");
         let options = SimpleFileOptions::default().compression_method(CompressionMethod::Stored);
         zip.start_file(format!("{name}.npy"), options)
@@ -430,7 +433,8 @@ impl NpzOut {
         let mut w = zip
             .finish()
             .map_err(|e| format_err(&self.path, None, e.to_string()))?;
-        w.flush().map_err(|e| format_err(&self.path, None, e.to_string()))?;
+        w.flush()
+            .map_err(|e| format_err(&self.path, None, e.to_string()))?;
         self.file.restore(w);
         self.file.commit()
     }
@@ -535,8 +539,16 @@ mod tests {
             z.finish().unwrap();
 
             let w = std::fs::read(&whole).unwrap();
-            assert_eq!(w, std::fs::read(&reference).unwrap(), "n = {n}: add vs NpzWriter");
-            assert_eq!(w, std::fs::read(&streamed).unwrap(), "n = {n}: streamed vs add");
+            assert_eq!(
+                w,
+                std::fs::read(&reference).unwrap(),
+                "n = {n}: add vs NpzWriter"
+            );
+            assert_eq!(
+                w,
+                std::fs::read(&streamed).unwrap(),
+                "n = {n}: streamed vs add"
+            );
         }
     }
 
@@ -549,7 +561,10 @@ mod tests {
             .add_streamed::<u32>("x", 3, |s| s.write(&[1, 2]))
             .unwrap_err()
             .to_string();
-        assert!(e.contains("(array 'x')") && e.contains("1 elements fewer"), "{e}");
+        assert!(
+            e.contains("(array 'x')") && e.contains("1 elements fewer"),
+            "{e}"
+        );
         let e = z
             .add_streamed::<u32>("y", 1, |s| s.write(&[1, 2]))
             .unwrap_err()
@@ -568,7 +583,9 @@ mod tests {
             "../../../fuzz/regressions/npy/slow-unit-110f4d4f5f2a0e9622923c14844b3790e2a4e843"
         );
         let t0 = std::time::Instant::now();
-        let e = parse_npy(slow, Path::new("slow.npy")).unwrap_err().to_string();
+        let e = parse_npy(slow, Path::new("slow.npy"))
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("malformed .npy header"), "{e}");
         assert!(t0.elapsed().as_secs_f64() < 2.0, "{:?}", t0.elapsed());
 

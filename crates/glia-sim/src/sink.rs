@@ -135,7 +135,9 @@ impl SpikeSink {
         for i in &rec.ids {
             self.scratch.extend_from_slice(&i.to_le_bytes());
         }
-        s.ids.write_all(&self.scratch).map_err(io_err(&s.ids_path))?;
+        s.ids
+            .write_all(&self.scratch)
+            .map_err(io_err(&s.ids_path))?;
         s.n += rec.steps.len() as u64;
         rec.steps.clear();
         rec.ids.clear();

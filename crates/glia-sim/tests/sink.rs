@@ -119,7 +119,11 @@ fn streamed(dir: &Path, stop_at: Option<usize>, chunk: usize) -> (u64, Vec<u64>,
     assert!(f.is_none());
     let spilled = (0..2).map(|r| sink.spilled(r)).collect();
     for s in &net.monitors.spikes {
-        assert!(s.steps.len() < chunk, "{} left after the last drain", s.steps.len());
+        assert!(
+            s.steps.len() < chunk,
+            "{} left after the last drain",
+            s.steps.len()
+        );
     }
     let params = BTreeMap::new();
     let reason = (!stats.complete).then_some("interrupted");
@@ -151,7 +155,10 @@ fn streamed_spikes_npz_is_byte_identical_to_in_memory() {
         .unwrap()
         .unwrap()
         .0[0] as u64;
-    assert!(spilled[0] >= n_cells - chunk as u64, "{spilled:?} of {n_cells}");
+    assert!(
+        spilled[0] >= n_cells - chunk as u64,
+        "{spilled:?} of {n_cells}"
+    );
     assert!(spilled[0] > 10 * chunk as u64, "{spilled:?}");
     // 800 cells at about 30 Hz fire about 24 spikes per step: a buffer never holds more
     // than a chunk plus the spikes of one check interval
@@ -160,7 +167,11 @@ fn streamed_spikes_npz_is_byte_identical_to_in_memory() {
         "largest buffer {largest}"
     );
     assert_eq!(whole, std::fs::read(b.path().join("spikes.npz")).unwrap());
-    assert!(hidden_files(b.path()).is_empty(), "{:?}", hidden_files(b.path()));
+    assert!(
+        hidden_files(b.path()).is_empty(),
+        "{:?}",
+        hidden_files(b.path())
+    );
 }
 
 #[test]
