@@ -6,9 +6,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 cargo test --workspace --all-targets 2>&1
-# NIR import/export (HDF5 through the system library): the crate's tests with the feature on.
+# NIR import/export (HDF5 through the system library): the crate's tests with the feature on,
+# and the fuzz-corpus replay including its NIR inputs (the CI fuzz smoke, see docs/robustness.md).
 cargo test -p glia-nir --features hdf5 2>&1
-cargo test -p glia-cli --features nir --test nir 2>&1
+cargo test -p glia-cli --features nir --test nir --test fuzz_corpus 2>&1
 # Distributed runs over MPI (feature `mpi`, system Open MPI): `mpirun -n 1|2|3 glia run` gives
 # the one-process outputs byte for byte. Skipped, with the reason, where MPI is not installed.
 if command -v mpirun >/dev/null 2>&1 && command -v mpicc >/dev/null 2>&1; then

@@ -1,7 +1,8 @@
-//! `.npy` bytes through glia's reader (every supported dtype).
+//! Fuzz target `npy`: `entries::npy` (see `fuzz/entries.rs`).
 #![no_main]
 use libfuzzer_sys::fuzz_target;
 
-fuzz_target!(|data: &[u8]| {
-    let _ = glia_io::parse_npy(data, std::path::Path::new("fuzz.npy"));
-});
+#[path = "../entries.rs"]
+mod entries;
+
+fuzz_target!(|data: &[u8]| entries::npy(data));

@@ -1,7 +1,8 @@
-//! `.npz` bytes (a zip of `.npy` files) through glia's reader, every array.
+//! Fuzz target `npz`: `entries::npz` (see `fuzz/entries.rs`).
 #![no_main]
 use libfuzzer_sys::fuzz_target;
 
-fuzz_target!(|data: &[u8]| {
-    let _ = glia_io::parse_npz(data, std::path::Path::new("fuzz.npz"));
-});
+#[path = "../entries.rs"]
+mod entries;
+
+fuzz_target!(|data: &[u8]| entries::npz(data));

@@ -7,7 +7,7 @@
 mod nalsm;
 
 use clap::{Parser, Subcommand, ValueEnum};
-use glia_sim::output::{RunInfo, write_outputs, write_outputs_stopped};
+use glia_sim::output::{RunInfo, write_outputs, write_outputs_streamed};
 use glia_spec::{ModelError, Overrides};
 use indicatif::{ProgressBar, ProgressStyle};
 use std::path::{Path, PathBuf};
@@ -70,11 +70,12 @@ impl From<OnNanArg> for glia_sim::health::OnNan {
 }
 
 /// Refuse a model whose memory estimate exceeds `MemAvailable` (unless `--no-memory-check`).
-fn memory_check(model: &glia_spec::Model, common: &Common) -> Result<(), Failure> {
+/// `streamed`: the spike monitors stream to disk (`glia run`), so their memory is bounded.
+fn memory_check(model: &glia_spec::Model, common: &Common, streamed: bool) -> Result<(), Failure> {
     if common.no_memory_check {
         return Ok(());
     }
-    let est = glia_spec::estimate::estimate(model);
+    let est = glia_spec::estimate::estimate_with(model, streamed);
     match glia_spec::estimate::available_memory() {
         Some(avail) => glia_spec::estimate::check(&est, avail).map_err(Failure::Input),
         None => Ok(()),
@@ -93,6 +94,10 @@ enum Command {
         /// After the run, plot its outputs into the output directory (as `glia plot OUT_DIR`).
         #[arg(long)]
         plot: bool,
+        /// Spikes a spike monitor buffers in memory before spilling them to scratch files in
+        /// the output directory (tests use small values to exercise the spills).
+        #[arg(long, hide = true, default_value_t = glia_sim::sink::CHUNK_SPIKES)]
+        spike_chunk: usize,
         #[command(flatten)]
         common: Common,
     },
@@ -400,6 +405,7 @@ fn run(
     model_path: &Path,
     out: Option<PathBuf>,
     plot_after: bool,
+    spike_chunk: usize,
     common: &Common,
 ) -> Result<(), Failure> {
     // Under `mpirun` (built with feature `mpi`): one rank of a distributed run.
@@ -453,7 +459,7 @@ fn run(
         model.dt,
         model.threads
     );
-    memory_check(&model, common)?;
+    memory_check(&model, common, true)?;
     let mut net = glia_sim::build::build(&model)?;
     eprintln!("built {} synapses in {:.2} s", net.synapses(), net.build_s);
 
@@ -465,7 +471,10 @@ fn run(
     }
     let pb = progress_bar(model.steps, model.dt);
     let dt = model.dt;
-    let (stats, fault) = glia_sim::health::run_checked(
+    // Spike monitors stream to scratch files in the output directory (bounded memory).
+    let mut sink = glia_sim::sink::SpikeSink::new(&out, spike_chunk);
+    let mut sink_error = None;
+    let (stats, fault) = glia_sim::health::run_checked_with(
         &mut net,
         model.steps,
         common.on_nan.into(),
@@ -479,8 +488,18 @@ fn run(
             !stop.load(Ordering::SeqCst)
         },
         &mut |f| pb.suspend(|| eprintln!("warning: {f} (--on-nan=warn: running on)")),
+        &mut |n| match sink.drain(n) {
+            Ok(()) => true,
+            Err(e) => {
+                sink_error = Some(e);
+                false
+            }
+        },
     );
     pb.finish_and_clear();
+    if let Some(e) = sink_error {
+        return Err(e.into());
+    }
     let reason = match &fault {
         Some(f) => Some(f.to_string()),
         None if !stats.complete => Some("interrupted (SIGINT or SIGTERM)".to_string()),
@@ -497,7 +516,8 @@ fn run(
         run: stats,
         parameters: &model.parameters,
     };
-    let files = write_outputs_stopped(&net, &out, &info, reason.as_deref())?;
+    let files = write_outputs_streamed(&net, &out, &info, reason.as_deref(), &mut sink)?;
+    drop(sink);
     let secs = net.step as f64 * dt / 1000.0;
     eprintln!(
         "simulated {:.1} ms in {:.2} s ({:.3} s per simulated s, {:.3e} synaptic events/s)",
@@ -608,14 +628,14 @@ fn validate(model_path: &Path, common: &Common) -> Result<(), Failure> {
         return Ok(());
     }
     let model = glia_spec::load(model_path, &overrides(common))?;
-    let est = glia_spec::estimate::estimate(&model);
+    let est = glia_spec::estimate::estimate_with(&model, true);
     println!(
         "{}: {est}; available {}",
         model_path.display(),
         glia_spec::estimate::available_memory()
             .map_or("unknown".into(), glia_spec::estimate::human)
     );
-    memory_check(&model, common)?;
+    memory_check(&model, common, true)?;
     let net = glia_sim::build::build(&model)?;
     println!(
         "{}: valid — {} populations, {} neurons, {} projections, {} synapses, {} steps",
@@ -884,6 +904,23 @@ fn process_cpu_s() -> Option<f64> {
     Some((utime + stime) / 100.0) // USER_HZ = 100 on Linux
 }
 
+/// CPU seconds of one non-finite check of `net`'s state ([`glia_sim::health::state_finite`]),
+/// averaged over at least half a CPU second of checks.
+fn nan_check_cpu_s(net: &glia_sim::Network) -> Option<f64> {
+    let c0 = process_cpu_s()?;
+    let mut n = 0u64;
+    loop {
+        for _ in 0..1000 {
+            std::hint::black_box(glia_sim::health::state_finite(std::hint::black_box(net)));
+        }
+        n += 1000;
+        let c = process_cpu_s()?;
+        if c - c0 >= 0.5 {
+            return Some((c - c0) / n as f64);
+        }
+    }
+}
+
 fn bench(network: &str, json: bool, warmup: f64, common: &Common) -> Result<(), Failure> {
     if !(warmup.is_finite() && warmup >= 0.0) {
         return Err(Failure::Input(format!(
@@ -927,7 +964,7 @@ fn bench(network: &str, json: bool, warmup: f64, common: &Common) -> Result<(), 
             (network.to_string(), glia_spec::load(path, &ov)?)
         }
     };
-    memory_check(&model, common)?;
+    memory_check(&model, common, false)?;
     let warmup_steps = (warmup / model.dt).round() as u64;
     if warmup_steps >= model.steps {
         return Err(Failure::Input(format!(
@@ -953,6 +990,11 @@ fn bench(network: &str, json: bool, warmup: f64, common: &Common) -> Result<(), 
     }
     let sim_cpu_s = process_cpu_s().zip(cpu0).map(|(b, a)| b - a);
     let bio_s = stats.steps as f64 * model.dt / 1000.0;
+    // The non-finite check timed on its own (CPU time): its share of the simulation's time.
+    let check_cpu_s = nan_check_cpu_s(&net);
+    let check_fraction = check_cpu_s.zip(sim_cpu_s).map(|(c, s)| {
+        c * (stats.steps as f64 / glia_sim::health::CHECK_EVERY as f64) / s.max(f64::MIN_POSITIVE)
+    });
     let pop_spikes: Vec<u64> = net
         .stats
         .iter()
@@ -991,6 +1033,8 @@ fn bench(network: &str, json: bool, warmup: f64, common: &Common) -> Result<(), 
         "synaptic_events_per_s": stats.events as f64 / stats.wall_s,
         "steps_per_s": stats.steps as f64 / stats.wall_s,
         "sim_cpu_s": sim_cpu_s,
+        "nan_check_cpu_s": check_cpu_s,
+        "nan_check_fraction": check_fraction,
         "on_nan": format!("{:?}", glia_sim::health::OnNan::from(common.on_nan)).to_lowercase(),
         "build_peak_rss_mib": build_peak_mib,
         "peak_rss_mib": peak_mib,
@@ -1030,6 +1074,14 @@ fn bench(network: &str, json: bool, warmup: f64, common: &Common) -> Result<(), 
         if let Some(m) = peak_mib {
             println!("  peak memory      {m:>10.1} MiB (VmHWM)");
         }
+        if let (Some(c), Some(f)) = (check_cpu_s, check_fraction) {
+            println!(
+                "  NaN check        {:>10.2} µs CPU each, every {} steps: {:.2} % of the simulation's CPU time",
+                c * 1e6,
+                glia_sim::health::CHECK_EVERY,
+                f * 100.0
+            );
+        }
         if net.pops.len() > 1 {
             let per: Vec<String> = pop_rates
                 .iter()
@@ -1053,8 +1105,9 @@ fn main() -> ExitCode {
             model,
             out,
             plot: p,
+            spike_chunk,
             common,
-        } => run(model, out.clone(), *p, common),
+        } => run(model, out.clone(), *p, *spike_chunk, common),
         Command::Plot {
             out_dir,
             format,

@@ -51,7 +51,7 @@ pub(crate) fn run(
                 )));
             }
             let model = glia_spec::load(model_path, &overrides(common))?;
-            memory_check(&model, common)?;
+            memory_check(&model, common, false)?;
             Ok(model)
         })(),
     )?;

@@ -166,6 +166,13 @@ fn cases() -> Vec<Case> {
             &["projections[0].source: no population named \"ghost\""],
         ),
         case(
+            "dc amplitude finite in f64, infinite in f32 (issue 12)",
+            edit("amplitude = 400.0", "amplitude = 1e300"),
+            &[
+                "inputs[0].amplitude: must be within ±3.4028235e38 (stored as 32-bit floats), got 1e300",
+            ],
+        ),
+        case(
             "missing input target population",
             edit("target = \"a\"\namplitude", "target = \"ghost\"\namplitude"),
             &["inputs[0].target: no population named \"ghost\""],

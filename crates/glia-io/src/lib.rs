@@ -12,7 +12,8 @@ mod npy;
 
 pub use atomic::{AtomicFile, write_json_atomic};
 pub use npy::{
-    ArrayData, NpzOut, Shaped, npz_names, parse_npy, parse_npz, read_array, read_npz_array,
+    ArrayData, ArrayStream, NpzOut, Shaped, StreamElement, npz_names, parse_npy, parse_npz,
+    read_array, read_npz_array,
 };
 
 use std::path::PathBuf;

@@ -32,19 +32,37 @@ fn last(name: &str) -> String {
     name.rsplit('/').next().unwrap_or(name).to_string()
 }
 
+/// The bytes of an HDF5 string as a Rust string. hdf5-metno's `as_str` does not check that
+/// they are UTF-8: a corrupt file put invalid UTF-8 inside a `String`, which panicked when
+/// formatted (found by the `nir` fuzz target, `fuzz/regressions/nir/`).
+fn utf8(b: &[u8]) -> hdf5::Result<String> {
+    std::str::from_utf8(b)
+        .map(str::to_string)
+        .map_err(|e| hdf5::Error::from(format!("a string is not valid UTF-8 ({e})")))
+}
+
 fn read_string(ds: &hdf5::Dataset) -> hdf5::Result<String> {
     match ds.read_scalar::<VarLenUnicode>() {
-        Ok(s) => Ok(s.as_str().to_string()),
-        Err(_) => Ok(ds.read_scalar::<VarLenAscii>()?.as_str().to_string()),
+        Ok(s) => utf8(s.as_bytes()),
+        Err(_) => utf8(ds.read_scalar::<VarLenAscii>()?.as_bytes()),
     }
 }
 
 fn read_strings(ds: &hdf5::Dataset) -> hdf5::Result<ArrayD<String>> {
-    match ds.read_dyn::<VarLenUnicode>() {
-        Ok(a) => Ok(a.mapv(|s| s.as_str().to_string())),
-        Err(_) => Ok(ds
-            .read_dyn::<VarLenAscii>()?
-            .mapv(|s| s.as_str().to_string())),
+    let mut bad = None;
+    let mut check = |b: &[u8]| {
+        utf8(b).unwrap_or_else(|e| {
+            bad.get_or_insert(e);
+            String::new()
+        })
+    };
+    let a = match ds.read_dyn::<VarLenUnicode>() {
+        Ok(a) => a.mapv(|s| check(s.as_bytes())),
+        Err(_) => ds.read_dyn::<VarLenAscii>()?.mapv(|s| check(s.as_bytes())),
+    };
+    match bad {
+        Some(e) => Err(e),
+        None => Ok(a),
     }
 }
 

@@ -253,3 +253,14 @@ fn unsupported_node_is_named() {
         "{e}"
     );
 }
+
+/// Regression (issue 12, `nir` fuzz target): a corrupt file whose node type string is not
+/// UTF-8 is refused when read, naming the dataset, instead of panicking when the type is
+/// formatted into the import's error.
+#[test]
+fn non_utf8_string_is_refused() {
+    let f = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../fuzz/regressions/nir/crash-7e13b74eedca4e1b55045e5bf5c204ac42413d68");
+    let e = glia_nir::read(&f).unwrap_err().to_string();
+    assert!(e.contains("not valid UTF-8"), "{e}");
+}

@@ -42,6 +42,7 @@ mod network;
 pub mod neurons;
 pub mod output;
 pub mod plasticity;
+pub mod sink;
 pub mod spectral;
 pub mod stp;
 

@@ -322,7 +322,7 @@ impl Network {
         steps: u64,
         check_every: u64,
         progress: &mut (dyn FnMut(Progress) -> bool + Send),
-        check: &mut (dyn FnMut(&Network) -> bool + Send),
+        check: &mut (dyn FnMut(&mut Network) -> bool + Send),
     ) -> RunStats {
         let t0 = Instant::now();
         let events0 = self.events;
@@ -334,7 +334,7 @@ impl Network {
             while done < steps {
                 self.step_once();
                 done += 1;
-                if check_every > 0 && (done % check_every == 0 || done == steps) && !check(&*self) {
+                if check_every > 0 && (done % check_every == 0 || done == steps) && !check(self) {
                     complete = false;
                     break;
                 }

@@ -9,8 +9,11 @@
 //! | `summary.json` | sizes, spike counts, mean rates, CV of ISIs, synapse counts, timings, `complete` (and `stopped`, the reason, when the run stopped early) |
 //!
 //! Every file is written to a temporary name and renamed when complete; `summary.json` is
-//! written last, so its presence with `"complete": true` means the run finished.
+//! written last, so its presence with `"complete": true` means the run finished. A run whose
+//! spike monitors streamed to disk ([`crate::sink`]) writes the same files with
+//! [`write_outputs_streamed`].
 
+use crate::sink::SpikeSink;
 use crate::{Network, RunStats};
 use glia_io::{IoError, NpzOut, write_json_atomic};
 use ndarray::{Array1, Array2};
@@ -44,7 +47,7 @@ pub fn write_outputs_stopped(
     info: &RunInfo<'_>,
     reason: Option<&str>,
 ) -> Result<Vec<PathBuf>, IoError> {
-    write_outputs_with(net, dir, info, reason, &|_| {})
+    write_all(net, dir, info, reason, None, &|_| {})
 }
 
 /// [`write_outputs_stopped`] with `patch` applied to the summary before it is written (a
@@ -54,6 +57,30 @@ pub fn write_outputs_with(
     dir: &Path,
     info: &RunInfo<'_>,
     reason: Option<&str>,
+    patch: &dyn Fn(&mut Value),
+) -> Result<Vec<PathBuf>, IoError> {
+    write_all(net, dir, info, reason, None, patch)
+}
+
+/// [`write_outputs_stopped`] for a run whose spike monitors spilled into `sink`: `spikes.npz`
+/// is assembled by streaming the spilled spikes and then those still in memory, never holding
+/// all of them; the file is byte for byte the one [`write_outputs_stopped`] writes.
+pub fn write_outputs_streamed(
+    net: &Network,
+    dir: &Path,
+    info: &RunInfo<'_>,
+    reason: Option<&str>,
+    sink: &mut SpikeSink,
+) -> Result<Vec<PathBuf>, IoError> {
+    write_all(net, dir, info, reason, Some(sink), &|_| {})
+}
+
+fn write_all(
+    net: &Network,
+    dir: &Path,
+    info: &RunInfo<'_>,
+    reason: Option<&str>,
+    mut sink: Option<&mut SpikeSink>,
     patch: &dyn Fn(&mut Value),
 ) -> Result<Vec<PathBuf>, IoError> {
     std::fs::create_dir_all(dir).map_err(|source| IoError::Io {
@@ -66,11 +93,27 @@ pub fn write_outputs_with(
     if !m.spikes.is_empty() {
         let path = dir.join("spikes.npz");
         let mut z = NpzOut::create(&path)?;
-        for s in &m.spikes {
+        let time = |k: u64| (k + 1) as f64 * dt;
+        for (r, s) in m.spikes.iter().enumerate() {
             let name = &net.pops[s.pop].name;
-            let times: Array1<f64> = s.steps.iter().map(|&k| (k + 1) as f64 * dt).collect();
-            z.add(&format!("{name}.times"), &times)?;
-            z.add(&format!("{name}.ids"), &Array1::from(s.ids.clone()))?;
+            if let Some(sink) = sink.as_deref_mut() {
+                let n = sink.spilled(r) + s.steps.len() as u64;
+                z.add_streamed::<f64>(&format!("{name}.times"), n, |out| {
+                    sink.stream_steps(r, out, time)?;
+                    for c in s.steps.chunks(1 << 16) {
+                        out.write(&c.iter().map(|&k| time(k)).collect::<Vec<f64>>())?;
+                    }
+                    Ok(())
+                })?;
+                z.add_streamed::<u32>(&format!("{name}.ids"), n, |out| {
+                    sink.stream_ids(r, out)?;
+                    out.write(&s.ids)
+                })?;
+            } else {
+                let times: Array1<f64> = s.steps.iter().map(|&k| time(k)).collect();
+                z.add(&format!("{name}.times"), &times)?;
+                z.add(&format!("{name}.ids"), &Array1::from(s.ids.clone()))?;
+            }
             if let Some(sel) = &s.selected {
                 let rec: Array1<u32> = sel
                     .iter()

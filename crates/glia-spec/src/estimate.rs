@@ -9,7 +9,7 @@
 //! | synapses | expected count of the connection rule × [`BUILD_BYTES_PER_SYNAPSE`] (rules stream each row straight into the final arrays: target, weight and delay, before delays are packed into the target words), or × [`EXPLICIT_BYTES_PER_SYNAPSE`] for explicit lists (an edge list and the rows exist together) |
 //! | neurons | size × [`BYTES_PER_NEURON`] (state variables, external current, spike buffers) |
 //! | ring buffers | (largest delay in steps + 1) × ports × size rounded up to 1024 × 4 |
-//! | spike monitors | recorded neurons × duration × [`ASSUMED_RATE_HZ`] × 24 (recorded, then converted for writing) |
+//! | spike monitors | recorded neurons × duration × [`ASSUMED_RATE_HZ`] × 24 (recorded, then converted for writing); streamed to disk ([`estimate_with`], as `glia run` does): at most [`STREAMED_SPIKE_MONITOR_BYTES`] |
 //! | state monitors | samples × neurons × variables × 16 (recorded, then copied for writing) |
 //! | rate monitors | bins × 8 |
 //!
@@ -29,6 +29,12 @@ pub const EXPLICIT_BYTES_PER_SYNAPSE: u64 = 16 + 4 + 4 + 2;
 pub const BYTES_PER_NEURON: u64 = 64;
 /// Firing rate assumed for spike monitors \[Hz\].
 pub const ASSUMED_RATE_HZ: f64 = 10.0;
+/// Spikes a spike monitor buffers before a streaming run (`glia run`) spills them to disk
+/// (`glia_sim::sink`); its memory is bounded by twice this (the buffer's capacity) × 12 bytes.
+pub const STREAM_CHUNK_SPIKES: usize = 1 << 20;
+/// Bytes a streamed spike monitor holds at most: the buffers (2 × [`STREAM_CHUNK_SPIKES`] ×
+/// 12 bytes, step and id) and the scratch files' write and read buffers.
+pub const STREAMED_SPIKE_MONITOR_BYTES: u64 = 2 * STREAM_CHUNK_SPIKES as u64 * 12 + (1 << 20);
 
 /// One contributor to the estimate.
 #[derive(Clone, Debug, PartialEq)]
@@ -151,8 +157,15 @@ fn bytes(x: f64) -> u64 {
     }
 }
 
-/// Estimate the memory `model` needs (see the module docs).
+/// Estimate the memory `model` needs (see the module docs), its spike monitors recording in
+/// memory.
 pub fn estimate(model: &Model) -> Estimate {
+    estimate_with(model, false)
+}
+
+/// [`estimate`], with `streamed_spikes`: the spike monitors spill to disk (`glia run`), so each
+/// holds at most [`STREAMED_SPIKE_MONITOR_BYTES`] however long the run.
+pub fn estimate_with(model: &Model, streamed_spikes: bool) -> Estimate {
     let mut e = Estimate::default();
     let n_pops = model.populations.len();
     let mut max_delay = vec![0.0f64; n_pops];
@@ -197,10 +210,18 @@ pub fn estimate(model: &Model) -> Estimate {
         let (what, b) = match &m.kind {
             MonitorKind::Spikes { ids } => {
                 let n = ids.as_ref().map_or(size, Vec::len) as f64;
-                (
-                    format!("monitors[{k}]: spikes at an assumed {ASSUMED_RATE_HZ} Hz"),
-                    n * secs * ASSUMED_RATE_HZ * 24.0,
-                )
+                let b = n * secs * ASSUMED_RATE_HZ * 24.0;
+                if streamed_spikes && b > STREAMED_SPIKE_MONITOR_BYTES as f64 {
+                    (
+                        format!("monitors[{k}]: spikes, streamed to disk"),
+                        STREAMED_SPIKE_MONITOR_BYTES as f64,
+                    )
+                } else {
+                    (
+                        format!("monitors[{k}]: spikes at an assumed {ASSUMED_RATE_HZ} Hz"),
+                        b,
+                    )
+                }
             }
             MonitorKind::State {
                 variables,

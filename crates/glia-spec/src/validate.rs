@@ -512,6 +512,7 @@ pub fn validate(raw: ModelFile, base_dir: &Path, ov: &Overrides) -> Result<Model
                         format!("must be finite, got {weight}"),
                     ));
                 }
+                scalar_f32(*weight, &format!("{path}.weight"))?;
                 let (a, b) = start_stop(*start, *stop, duration, dt, &path)?;
                 (
                     t,
@@ -539,6 +540,7 @@ pub fn validate(raw: ModelFile, base_dir: &Path, ov: &Overrides) -> Result<Model
                         format!("must be finite, got {amplitude}"),
                     ));
                 }
+                scalar_f32(*amplitude, &format!("{path}.amplitude"))?;
                 let (a, b) = start_stop(*start, *stop, duration, dt, &path)?;
                 let sel = sel
                     .as_deref()
@@ -573,6 +575,8 @@ pub fn validate(raw: ModelFile, base_dir: &Path, ov: &Overrides) -> Result<Model
                         format!("must be ≥ 0, got {std}"),
                     ));
                 }
+                scalar_f32(*mean, &format!("{path}.mean"))?;
+                scalar_f32(*std, &format!("{path}.std"))?;
                 let (a, b) = start_stop(*start, *stop, duration, dt, &path)?;
                 let sel = sel
                     .as_deref()
@@ -626,6 +630,7 @@ pub fn validate(raw: ModelFile, base_dir: &Path, ov: &Overrides) -> Result<Model
                             format!("must be finite, got {amp}"),
                         ));
                     }
+                    scalar_f32(amp, &format!("{path}.amplitudes[{k}]"))?;
                     changes.push((s, amp));
                 }
                 let sel = sel
@@ -1040,15 +1045,22 @@ fn start_stop(
 /// Values stored in f32 (weights, state) must be finite there too.
 fn check_f32(v: &Values, path: &str) -> Result<()> {
     for x in [v.lower_bound(), v.upper_bound()] {
-        if x.is_finite() && x.abs() > f64::from(f32::MAX) {
-            return Err(ModelError::invalid(
-                path,
-                format!(
-                    "must be within ±{:e} (stored as 32-bit floats), got {x:e}",
-                    f32::MAX
-                ),
-            ));
-        }
+        scalar_f32(x, path)?;
+    }
+    Ok(())
+}
+
+/// A number the engine stores or adds in single precision (input amplitudes, weights, means)
+/// must be finite there too: `1e300` is a finite f64 but an infinite f32.
+fn scalar_f32(x: f64, path: &str) -> Result<()> {
+    if x.is_finite() && x.abs() > f64::from(f32::MAX) {
+        return Err(ModelError::invalid(
+            path,
+            format!(
+                "must be within ±{:e} (stored as 32-bit floats), got {x:e}",
+                f32::MAX
+            ),
+        ));
     }
     Ok(())
 }
