@@ -109,9 +109,23 @@ fn read_graph(path: &Path, g: &hdf5::Group, at: &str) -> Result<Graph> {
                 // strings and other types carry no numbers glia uses
                 _ => continue,
             };
-            let data = ds
-                .read_dyn::<f64>()
-                .map_err(|x| ne(format!("{key}: {x}")))?;
+            // A corrupt dataspace can claim far more elements than the file stores; reading it
+            // would try to allocate them all (an abort, not an error). NIR writers store
+            // parameters uncompressed or lightly compressed, so more than 1024 elements per
+            // stored byte (beyond a 1 Mi-element floor) is refused, naming the field (found by
+            // the `nir` fuzz target, fuzz/regressions/nir/).
+            let (n, stored) = (ds.size() as u128, u128::from(ds.storage_size()));
+            if n > (stored * 1024).max(1 << 20) {
+                return Err(ne(format!(
+                    "{key}: dataset claims {n} elements but the file stores {stored} bytes (corrupt file)"
+                )));
+            }
+            // hdf5-metno panics (instead of returning an error) on some other corrupt datasets:
+            // turn that into an error naming the field too.
+            let data =
+                std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| ds.read_dyn::<f64>()))
+                    .map_err(|_| ne(format!("{key}: unreadable dataset (corrupt file)")))?
+                    .map_err(|x| ne(format!("{key}: {x}")))?;
             fields.insert(key, Field { data, int });
         }
         let subgraph = if kind == "NIRGraph" {
