@@ -71,6 +71,27 @@ impl From<OnNanArg> for glia_sim::health::OnNan {
 
 /// Refuse a model whose memory estimate exceeds `MemAvailable` (unless `--no-memory-check`).
 /// `streamed`: the spike monitors stream to disk (`glia run`), so their memory is bounded.
+/// Each population's size, spike count and mean rate over `secs` simulated seconds (stderr).
+fn report_populations(net: &glia_sim::Network, secs: f64) {
+    for (p, st) in net.pops.iter().zip(&net.stats) {
+        eprintln!(
+            "  {:<12} {:>8} neurons {:>10} spikes {:>8.2} Hz",
+            p.name,
+            p.size,
+            st.total,
+            st.total as f64 / (p.size as f64 * secs.max(f64::MIN_POSITIVE))
+        );
+    }
+}
+
+/// The output directory and the files written into it (stdout).
+fn list_outputs(out: &std::path::Path, files: &[PathBuf]) {
+    println!("outputs in {}:", out.display());
+    for f in files {
+        println!("  {}", f.display());
+    }
+}
+
 fn memory_check(model: &glia_spec::Model, common: &Common, streamed: bool) -> Result<(), Failure> {
     if common.no_memory_check {
         return Ok(());
@@ -526,19 +547,8 @@ fn run(
         stats.wall_s / secs.max(f64::MIN_POSITIVE),
         stats.events as f64 / stats.wall_s.max(f64::MIN_POSITIVE)
     );
-    for (p, st) in net.pops.iter().zip(&net.stats) {
-        eprintln!(
-            "  {:<12} {:>8} neurons {:>10} spikes {:>8.2} Hz",
-            p.name,
-            p.size,
-            st.total,
-            st.total as f64 / (p.size as f64 * secs.max(f64::MIN_POSITIVE))
-        );
-    }
-    println!("outputs in {}:", out.display());
-    for f in files {
-        println!("  {}", f.display());
-    }
+    report_populations(&net, secs);
+    list_outputs(&out, &files);
     if let Some(f) = fault {
         return Err(Failure::Numerical(f.to_string()));
     }
@@ -603,10 +613,7 @@ fn run_experiment(model_path: &Path, out: Option<PathBuf>, common: &Common) -> R
         run_s,
         timing["readout_fit"].as_f64().unwrap_or(0.0)
     );
-    println!("outputs in {}:", out.display());
-    for f in files {
-        println!("  {}", f.display());
-    }
+    list_outputs(&out, &files);
     Ok(())
 }
 

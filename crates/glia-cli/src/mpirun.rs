@@ -3,7 +3,9 @@
 //! building its part) ends in an agreement, so that every rank stops with the same error
 //! instead of waiting in a collective; rank 0 writes the merged outputs.
 
-use crate::{Common, Failure, memory_check, overrides, progress_bar};
+use crate::{
+    Common, Failure, list_outputs, memory_check, overrides, progress_bar, report_populations,
+};
 use glia_sim::Communicator;
 use glia_sim::distributed::{self, DistRun};
 use glia_sim::output::{RunInfo, write_outputs_with};
@@ -172,19 +174,8 @@ pub(crate) fn run(
             ex,
             figures.comm.calls,
         );
-        for (p, st) in net.pops.iter().zip(&net.stats) {
-            eprintln!(
-                "  {:<12} {:>8} neurons {:>10} spikes {:>8.2} Hz",
-                p.name,
-                p.size,
-                st.total,
-                st.total as f64 / (p.size as f64 * secs.max(f64::MIN_POSITIVE))
-            );
-        }
-        println!("outputs in {}:", out.display());
-        for f in files {
-            println!("  {}", f.display());
-        }
+        report_populations(&net, secs);
+        list_outputs(&out, &files);
     }
     if let Some(f) = fault {
         return Err(Failure::Numerical(f));
