@@ -60,7 +60,7 @@ class Network:
         """Simulate ``duration_ms`` more ms (default: to the end of ``simulation.duration``),
         continuing from the current state; the GIL is released and Ctrl-C stops the run.
 
-        The state is checked for NaN/infinity every 10 steps and after the last one:
+        The state is checked for NaN/infinity every 20 steps and after the last one:
         ``on_nan="error"`` raises ``glia.NumericalError`` (population, neuron, variable,
         step), ``"warn"`` issues one ``glia.NumericalWarning`` per network and runs on, ``"off"``
         does not check. Returns ``{"steps", "wall_s", "events", "complete", "t_ms", "fault"}``."""

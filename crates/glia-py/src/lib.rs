@@ -385,7 +385,7 @@ impl Network {
     /// usable).
     ///
     /// `on_nan` says what a NaN or infinity in a state variable does, as the command line's
-    /// `--on-nan`: the state is checked every 10 steps and after the last one
+    /// `--on-nan`: the state is checked every 20 steps and after the last one
     /// (`glia_sim::health`); `"error"` (the default) stops the run at the check that finds it
     /// and raises `glia.NumericalError` naming the population, neuron, variable and step (the
     /// network stays readable); `"warn"` issues one `glia.NumericalWarning` and runs on
