@@ -213,6 +213,14 @@ impl TemporalMemory {
         &self.conn
     }
 
+    /// The segments and synapses, to build segments by hand (as htm.core's `createSegment` and
+    /// `createSynapse`, used by its unit tests): segments added here take part from the next
+    /// [`TemporalMemory::compute`] on. Pass [`TemporalMemory::iteration`] as the segment's
+    /// last use.
+    pub fn connections_mut(&mut self) -> &mut Connections {
+        &mut self.conn
+    }
+
     /// Number of `compute` calls so far.
     pub fn iteration(&self) -> u64 {
         self.iteration
