@@ -15,9 +15,11 @@ fn main() -> anyhow::Result<()> {
     );
     m.learn(0, &[0, 1, 2])?;
     let r = m.recall_by_cue(0)?;
+    let o = m.last_output().clone();
     println!(
-        "learn cue 0 = {{0,1,2}}; recall by cue 0 -> {r:?}, first content spike {} ms after the input",
-        m.last_latency_ms().unwrap_or(0)
+        "learn cue 0 = {{0,1,2}}; recall by cue 0 -> {r:?}; output: cue at step {:?}, content at step {:?} \
+         (paper: 5 and 6 at its output layer, 4 and 5 at its merge layer)",
+        o.cue_ms, o.content_ms
     );
     m.learn(0, &[3, 4])?;
     println!(
@@ -28,9 +30,11 @@ fn main() -> anyhow::Result<()> {
     m.learn(1, &[4, 5, 6])?;
     m.learn(2, &[6, 7])?;
     let r = m.recall_by_content(&[4, 7])?;
+    let o = m.last_output().clone();
     println!(
-        "learn cue 1 = {{4,5,6}}, cue 2 = {{6,7}}; recall by content {{4,7}} -> cues {r:?}, {} ms after the input",
-        m.last_latency_ms().unwrap_or(0)
+        "learn cue 1 = {{4,5,6}}, cue 2 = {{6,7}}; recall by content {{4,7}} -> cues {r:?}; output: \
+         fragment {:?} at step {:?}, cues at step {:?} (paper: 5 and 6 at its output layer)",
+        o.content, o.content_ms, o.cue_ms
     );
     println!("simulated {} ms", m.time_ms());
 

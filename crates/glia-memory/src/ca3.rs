@@ -1,50 +1,85 @@
 //! Spiking content-addressable memory of hippocampal CA3 (after Casanueva-Morato et al. 2023,
-//! `PAPERS.md` §4), built from glia's engine: LIF populations, synaptic delays and a one-shot
-//! plasticity rule (`one_shot` in `glia-sim`), described as a glia-spec model and run by a
-//! `glia_sim::Network` step by step.
+//! `PAPERS.md` §4, and its code, sPyMem's `CA3_content_addressable`), built from glia's engine:
+//! LIF populations, synaptic delays and a one-shot plasticity rule (`one_shot` in `glia-sim`),
+//! described as a glia-spec model and run by a `glia_sim::Network` step by step (`dt` = 1 ms,
+//! as on SpiNNaker).
 //!
-//! A memory of `C` cues (one-hot) × `B` content bits. Populations (all LIF, the paper's
-//! neurons: `C_m` = 270 pF, `τ_m` = 3 ms, `τ_syn` = 0.3 ms, `E_L = V_reset` = −60 mV,
-//! `V_th` = −57 mV, `t_ref` = 1 ms; `dt` = 1 ms):
+//! A memory of `C` cues (one-hot) × `B` content bits. The populations are the paper's (its
+//! names in brackets); every neuron is its LIF (`τ_syn` = 0.3 ms, `E_L = V_reset` = −60 mV,
+//! `V_th` = −57 mV, `t_ref` = 1 ms), *slow* (`C_m` = 270 pF, `τ_m` = 3 ms) or *fast*
+//! (140 pF, 0.5 ms):
 //!
-//! | population | size | role |
-//! |---|---|---|
-//! | `cue` | C | the cue (address), driven by the input |
-//! | `cont` | B | the content, driven by the input or recalled from `cue` |
-//! | `cue_rec` | C | the cues recalled from a content fragment |
-//! | `learn` | 1 | the learning signal; its spikes drive the modulator `learn` (τ = 3.5 ms) |
+//! | population | size | cell | role |
+//! |---|---|---|---|
+//! | `cue` (CA3cueCueRecall) | C | slow | the cue (address), from the input |
+//! | `cont` (CA3contCueRecall) | B | slow | the content: from the input, or recalled by the cue |
+//! | `cont_cond` (CA3contCond) | B | fast | passes the content on unless a cue is active |
+//! | `cond_int` (CA3contCondInt) | 1 | fast | feedback interneuron of `cont_cond` |
+//! | `cont_rec` (CA3contContRecall) | B | slow | the content that recalls cues |
+//! | `cue_rec` (CA3cueContRecall) | C | fast | the cues recalled from a content fragment |
+//! | `merge_cue` (CA3mergeCue) | C | slow | output: the cue part of the memory |
+//! | `merge_cont` (CA3mergeCont) | B | slow | output: the content part |
+//! | `learn` | 1 | slow | glia's learning signal (not in the paper; see below) |
 //!
-//! | projection | connectivity | weight | delay | plasticity |
-//! |---|---|---|---|---|
-//! | `cue → cont` | all to all | 0 → [0, u] | 1 ms | `one_shot`, `trigger = "pre"`, gated by `learn` |
-//! | `cont → cue_rec` | all to all | 0 → [0, u] | 1 ms | `one_shot`, `trigger = "post"`, gated by `learn` |
-//! | `cue → cue_rec` | one to one | (B + 2)·u | 1 ms | static |
-//! | `cue → cue_rec` (inh) | all to all | −(B + 1)·u | 1 ms | static |
+//! | projection | connectivity | weight \[nA\] | delay \[ms\] glia (paper) |
+//! |---|---|---|---|
+//! | `cue → cont` (`cue_cont`) | all to all, plastic | 0 → \[0, 6\] | 1 (1) |
+//! | `cont_rec → cue_rec` (`cont_cue`) | all to all, plastic | 0 → \[0, 6\] | 1 (1) |
+//! | `cont → cont_cond` | one to one | 9 | 1 (1) |
+//! | `cue → cont_cond` | all to all | −6 | 3 (2) |
+//! | `cont → cond_int` | all to one | 6 | 1 (1) |
+//! | `cond_int → cont_cond` | one to all | 2 | 1 (1) |
+//! | `cont_cond → cont_rec` | one to one | 6 | 1 (1) |
+//! | `cue → cue_rec` | one to one | 6 | 4 (2) |
+//! | `cue → cue_rec` | all to all | −6·B | 5 (3) |
+//! | `cue_rec → cue_rec` | all to all but self | −6 (paper −6·B) | 2 (2) |
+//! | `cue → merge_cue`, `cue_rec → merge_cue` | one to one | 6 | 6 (3), 1 (1) |
+//! | `cont → merge_cont`, `cont_rec → merge_cont` | one to one | 6 | 5 (3), 1 (1) |
 //!
-//! The last two make a cue's spike fire its own recall neuron (net `u`) and hold every other
-//! recall neuron below threshold (net −(B + 1)·u, more than the `B·u` the content can give).
+//! Weights and plasticity parameters are the paper's (its config file) except the lateral
+//! inhibition of `cue_rec`: the paper's −6·B nA per spike sums over every recalled cue, and at
+//! 1000 × 1000 its residue kept every second recall by content from firing anything (−6 nA
+//! here). The delays differ where the two engines' timing differs. On SpiNNaker a neuron fires in the step its input arrives,
+//! so a hop over a synapse of delay `d` takes `d` steps; in glia (as in NEST's
+//! `iaf_psc_exp`) input arriving in a step acts in the next one, so a hop takes `d + 1`. The
+//! paper's circuit relies on spikes of paths of different lengths arriving together (the cue's
+//! inhibition of `cont_cond` meets the content it recalled; the cue's inhibition of the other
+//! `cue_rec` cells meets their input from `cont_rec`; the two inputs of a merge cell
+//! coincide); each delay on the shorter path is therefore lengthened by the difference in the
+//! number of hops, which keeps every coincidence of the paper.
 //!
-//! `u` = 6 nA (the paper's weight); one spike of weight `u` fires its target. A spike that
-//! arrives at the end of step `s` makes its target fire at the end of step `s + 1`, so every
-//! hop with a 1-ms delay takes two steps.
+//! Timing (steps from the operation's input; inputs as in the paper: learning holds cue and
+//! content for 3 steps, recall presents them for 1):
+//! - **learn** (`cue`, `content`, 10 steps as in the paper: hold 3, wait 7): cue and content
+//!   fire at 1 (and 3, the held input after the refractory step). At step 2 the cue's spike
+//!   reaches `cue → cont` and sets the cue's row (one-shot rule, `trigger = "pre"`): the bits
+//!   that just fired to 6 nA, every other bit to 0, before the spike is delivered — so the old
+//!   content is not recalled, and is forgotten. The content also runs through `cont_cond` (3)
+//!   and `cont_rec` (5); the cue's own `cue_rec` cell fires at 6 as `cont_rec`'s spikes arrive
+//!   and sets its column of `cont_rec → cue_rec` the same way (`trigger = "post"`), while the
+//!   cue's inhibition arriving at 6 holds every other `cue_rec` cell below threshold.
+//! - **recall by cue** (10 steps): the cue fires at 1, its content at 3; the cue's inhibition
+//!   meets the content at `cont_cond` (step 4), so `cont_rec` and the other cues stay silent.
+//!   Output: `merge_cue` at 8, `merge_cont` at 9 (the paper: 4 and 5 at its merge layer, 5 and
+//!   6 at its output layer; content one step after the cue in both).
+//! - **recall by content** (10 steps): the fragment fires at 1, `cont_cond` at 3, `cont_rec` at
+//!   5, and every cue whose content has one of the fragment's bits fires in `cue_rec` at 7.
+//!   Output: `merge_cont` (the fragment) at 7, `merge_cue` (the cues) at 9 (the paper: the
+//!   fragment at 5, the cues at 6).
 //!
-//! Operations (times in steps from the operation's start; every input is one spike):
-//! - **learn** (`cue`, `content`): cue, content and `learn` fire at 1. The gate is open for the
-//!   plasticity of steps 1–3. At step 2 the cue's spike reaches its synapses: its row of
-//!   `cue → cont` is set to `u` for the content bits that fired (trace > 0.5) and to 0 for all
-//!   others. At step 3 the cue's recall neuron fires (cue → cue_rec, one to one): its column of
-//!   `cont → cue_rec` is set to `u` for the bits that fired and to 0 for the others; the other
-//!   recall neurons are held below threshold by the inhibition. Reusing a cue overwrites
-//!   (forgets) its previous content in both directions. 8 steps.
-//! - **recall by cue**: the cue fires at 1, its content at 3. 7 steps.
-//! - **recall by content**: the fragment fires at 1; every cue whose content has one of the
-//!   fragment's bits fires in `cue_rec` at 3. 7 steps.
+//! The outputs of an operation are read in its steps 5–9 (a learning operation's last merge
+//! spikes fall in the first steps of the next operation, as in the paper's pipelined runs).
 //!
-//! Differences from the paper: the learning operation is gated by a `learn` input (a third
-//! factor, as acetylcholine separates encoding from retrieval in CA3) instead of the paper's
-//! gating sub-populations, and the paper's pair STDP with `A± = w_max` is replaced by its
-//! one-pair-saturates limit with a heterosynaptic reset of the triggering neuron's other
-//! synapses, which is what makes a reused cue forget its old content in both directions.
+//! Differences from the paper, stated plainly: learning is gated by a `learn` input (a third
+//! factor, as acetylcholine separates encoding from retrieval in CA3 models; one spike at the
+//! start of a learning operation opens the gate of `cue → cont` for steps 1–2 and that of
+//! `cont_rec → cue_rec` for steps 1–6); the paper has no such signal and tells learning from
+//! recall by the 3-step hold, through its pair STDP (`A± = 6` nA, `τ± = 3` ms, `w ∈ [0, 6]` nA)
+//! acting on SpiNNaker's spike timing. In glia's timing that STDP learns but neither forgets
+//! nor leaves the memories unchanged by recall (test
+//! `paper_pair_stdp_learns_but_does_not_forget`), so the rule here is its one-pair-saturates
+//! limit, `one_shot`, with a heterosynaptic reset of the triggering neuron's other synapses
+//! (which makes a reused cue forget its old content in both directions).
 //!
 //! ```
 //! use glia_memory::ca3::{Ca3Params, Memory};
@@ -64,22 +99,25 @@ use glia_sim::Network;
 /// Parameters of the CA3 memory (the paper's values by default).
 #[derive(Clone, Debug)]
 pub struct Ca3Params {
-    /// Membrane capacitance \[pF\].
+    /// Membrane capacitance of the slow cells \[pF\].
     pub c_m: f64,
-    /// Membrane time constant \[ms\].
+    /// Membrane time constant of the slow cells \[ms\].
     pub tau_m: f64,
     /// Synaptic time constant \[ms\].
     pub tau_syn: f64,
-    /// The unit weight `u` \[pA\]: one spike of this weight fires its target.
+    /// The unit weight `u` \[pA\] (the paper's 6 nA): one spike of this weight fires a slow or
+    /// a fast cell; also the plastic weights' upper bound.
     pub weight: f64,
-    /// Trace time constant of the one-shot rule \[ms\].
+    /// Weight of `cont → cont_cond` \[pA\] (the paper's 9 nA).
+    pub weight_cond: f64,
+    /// Weight of `cond_int → cont_cond` \[pA\] (the paper's 2 nA).
+    pub weight_int: f64,
+    /// Trace time constant of the one-shot rule \[ms\] (the paper's STDP `τ±`).
     pub tau_trace: f64,
-    /// Membrane capacitance of the fast `cue_rec` neurons \[pF\].
+    /// Membrane capacitance of the fast cells (`cont_cond`, `cond_int`, `cue_rec`) \[pF\].
     pub c_m_fast: f64,
-    /// Membrane time constant of the fast `cue_rec` neurons \[ms\].
+    /// Membrane time constant of the fast cells \[ms\].
     pub tau_m_fast: f64,
-    /// The unit weight onto the fast `cue_rec` neurons \[pA\].
-    pub weight_fast: f64,
 }
 
 impl Default for Ca3Params {
@@ -89,18 +127,46 @@ impl Default for Ca3Params {
             tau_m: 3.0,
             tau_syn: 0.3,
             weight: 6000.0,
+            weight_cond: 9000.0,
+            weight_int: 2000.0,
             tau_trace: 3.0,
             c_m_fast: 140.0,
             tau_m_fast: 0.5,
-            weight_fast: 9000.0,
         }
     }
 }
 
-/// Steps of a learning operation.
-pub const LEARN_STEPS: u64 = 8;
-/// Steps of a recall operation.
-pub const RECALL_STEPS: u64 = 7;
+/// Steps of a learning operation (the paper's: input held 3 steps, then 7 of waiting).
+pub const LEARN_STEPS: u64 = 10;
+/// Steps during which a learning operation holds its input (the paper's 3).
+pub const HOLD_STEPS: u64 = 3;
+/// Steps of a recall operation (the paper's 7 plus the 3 steps of glia's slower hops).
+pub const RECALL_STEPS: u64 = 10;
+/// First step of an operation in which the output (merge) populations are read.
+pub const OUTPUT_FROM: u64 = 5;
+
+/// The populations of the circuit, in the order of the module docs' table.
+pub const POPULATIONS: [&str; 9] = [
+    "cue",
+    "cont",
+    "cont_cond",
+    "cond_int",
+    "cont_rec",
+    "cue_rec",
+    "merge_cue",
+    "merge_cont",
+    "learn",
+];
+
+/// Delays \[ms\] of the circuit (see the module docs for the paper's values).
+mod delay {
+    pub const CUE_COND: u32 = 3;
+    pub const CUE_REC_SELF: u32 = 4;
+    pub const CUE_REC_INH: u32 = 5;
+    pub const REC_LATERAL: u32 = 2;
+    pub const CUE_MERGE: u32 = 6;
+    pub const CONT_MERGE: u32 = 5;
+}
 
 /// The glia model (TOML) of a CA3 memory of `cues` × `bits`: what [`Memory::new`] builds.
 pub fn model_toml(cues: usize, bits: usize, p: &Ca3Params) -> String {
@@ -112,36 +178,169 @@ pub fn model_toml(cues: usize, bits: usize, p: &Ca3Params) -> String {
     };
     let slow = neuron(p.c_m, p.tau_m);
     let fast = neuron(p.c_m_fast, p.tau_m_fast);
-    let pop = |name: &str, size: usize, neuron: &str| {
-        format!("[[populations]]\nname = \"{name}\"\nsize = {size}\n{neuron}\n")
-    };
-    let u = p.weight;
-    let uf = p.weight_fast;
-    let inh = -((bits + 1) as f64) * uf;
-    let self_w = (bits + 2) as f64 * uf;
-    let tau = p.tau_trace;
     let mut s = String::from(
-        "# Spiking CA3 content-addressable memory (glia_memory::ca3).\n[simulation]\ndt = 1.0\nduration = 1.0\nseed = 1\nthreads = 1\n\n",
+        "# Spiking CA3 content-addressable memory (glia_memory::ca3; Casanueva-Morato et al. 2023).\n[simulation]\ndt = 1.0\nduration = 1.0\nseed = 1\nthreads = 1\n\n",
     );
-    s += &pop("cue", cues, &slow);
-    s += &pop("cont", bits, &slow);
-    s += &pop("cue_rec", cues, &fast);
-    s += &pop("learn", 1, &slow);
-    s += "[[modulators]]\nname = \"learn\"\nkind = \"activity\"\ntau = 3.5\nsources = [{ population = \"learn\", weight = 3.5 }]\n\n";
-    s += &format!(
-        "[[projections]]\nname = \"cue_cont\"\nsource = \"cue\"\ntarget = \"cont\"\nport = \"exc\"\nconnect = {{ rule = \"all_to_all\" }}\nweight = 0.0\ndelay = 1.0\nplasticity = {{ rule = \"one_shot\", trigger = \"pre\", gate = \"learn\", tau = {tau}, w_min = 0.0, w_max = {u} }}\n\n"
-    );
-    s += &format!(
-        "[[projections]]\nname = \"cont_cue\"\nsource = \"cont\"\ntarget = \"cue_rec\"\nport = \"exc\"\nconnect = {{ rule = \"all_to_all\" }}\nweight = 0.0\ndelay = 1.0\nplasticity = {{ rule = \"one_shot\", trigger = \"post\", gate = \"learn\", tau = {tau}, w_min = 0.0, w_max = {uf} }}\n\n"
-    );
-    // The cue's own recall neuron gets (B + 2)·u − (B + 1)·u = u; the others −(B + 1)·u.
-    s += &format!(
-        "[[projections]]\nname = \"cue_self\"\nsource = \"cue\"\ntarget = \"cue_rec\"\nport = \"exc\"\nconnect = {{ rule = \"one_to_one\" }}\nweight = {self_w}\ndelay = 1.0\n\n"
-    );
-    s += &format!(
-        "[[projections]]\nname = \"cue_all\"\nsource = \"cue\"\ntarget = \"cue_rec\"\nport = \"inh\"\nconnect = {{ rule = \"all_to_all\" }}\nweight = {inh}\ndelay = 1.0\n"
-    );
+    let sizes = [cues, bits, bits, 1, bits, cues, cues, bits, 1];
+    let fast_cell = [false, false, true, true, false, true, false, false, false];
+    for ((name, size), is_fast) in POPULATIONS.into_iter().zip(sizes).zip(fast_cell) {
+        let cell = if is_fast { &fast } else { &slow };
+        s += &format!("[[populations]]\nname = \"{name}\"\nsize = {size}\n{cell}\n");
+    }
+    // One learn spike at step 1 opens two gates (m > 0.5): `learn_cue`, m = 2.5·e^{−(s−1)},
+    // for steps 1..=2 (the cue's first spike reaches `cue → cont` at 2; its second, from the
+    // held input, at 4 must not store again the old content its first spike recalled), and
+    // `learn`, m = 10·e^{−(s−1)/2}, for steps 1..=6 (the cue's `cue_rec` cell fires at 6).
+    s += "[[modulators]]\nname = \"learn_cue\"\nkind = \"activity\"\ntau = 1.0\nsources = [{ population = \"learn\", weight = 2.5 }]\n\n";
+    s += "[[modulators]]\nname = \"learn\"\nkind = \"activity\"\ntau = 2.0\nsources = [{ population = \"learn\", weight = 20.0 }]\n\n";
+    let (u, tau) = (p.weight, p.tau_trace);
+    for (name, src, tgt, trigger, gate) in [
+        ("cue_cont", "cue", "cont", "pre", "learn_cue"),
+        ("cont_cue", "cont_rec", "cue_rec", "post", "learn"),
+    ] {
+        s += &format!(
+            "[[projections]]\nname = \"{name}\"\nsource = \"{src}\"\ntarget = \"{tgt}\"\nport = \"exc\"\nconnect = {{ rule = \"all_to_all\" }}\nweight = 0.0\ndelay = 1.0\nplasticity = {{ rule = \"one_shot\", trigger = \"{trigger}\", gate = \"{gate}\", tau = {tau}, w_min = 0.0, w_max = {u} }}\n\n"
+        );
+    }
+    let inh_b = -(bits as f64) * u;
+    let statics: [(&str, &str, &str, &str, &str, f64, u32); 12] = [
+        (
+            "cont_to_cond",
+            "cont",
+            "cont_cond",
+            "exc",
+            "one_to_one",
+            p.weight_cond,
+            1,
+        ),
+        (
+            "cue_to_cond",
+            "cue",
+            "cont_cond",
+            "inh",
+            "all_to_all",
+            -u,
+            delay::CUE_COND,
+        ),
+        ("cont_to_int", "cont", "cond_int", "exc", "all_to_all", u, 1),
+        (
+            "int_to_cond",
+            "cond_int",
+            "cont_cond",
+            "exc",
+            "all_to_all",
+            p.weight_int,
+            1,
+        ),
+        (
+            "cond_to_rec",
+            "cont_cond",
+            "cont_rec",
+            "exc",
+            "one_to_one",
+            u,
+            1,
+        ),
+        (
+            "cue_to_rec",
+            "cue",
+            "cue_rec",
+            "exc",
+            "one_to_one",
+            u,
+            delay::CUE_REC_SELF,
+        ),
+        (
+            "cue_to_rec_inh",
+            "cue",
+            "cue_rec",
+            "inh",
+            "all_to_all",
+            inh_b,
+            delay::CUE_REC_INH,
+        ),
+        (
+            // The paper's −6·B nA per spike sums over every recalled cue (module docs).
+            "rec_lateral",
+            "cue_rec",
+            "cue_rec",
+            "inh",
+            "all_to_all",
+            -u,
+            delay::REC_LATERAL,
+        ),
+        (
+            "cue_merge",
+            "cue",
+            "merge_cue",
+            "exc",
+            "one_to_one",
+            u,
+            delay::CUE_MERGE,
+        ),
+        (
+            "rec_merge",
+            "cue_rec",
+            "merge_cue",
+            "exc",
+            "one_to_one",
+            u,
+            1,
+        ),
+        (
+            "cont_merge",
+            "cont",
+            "merge_cont",
+            "exc",
+            "one_to_one",
+            u,
+            delay::CONT_MERGE,
+        ),
+        (
+            "crec_merge",
+            "cont_rec",
+            "merge_cont",
+            "exc",
+            "one_to_one",
+            u,
+            1,
+        ),
+    ];
+    for (name, src, tgt, port, rule, w, d) in statics {
+        let rule = if src == tgt {
+            format!("{{ rule = \"{rule}\", allow_self = false }}")
+        } else {
+            format!("{{ rule = \"{rule}\" }}")
+        };
+        s += &format!(
+            "[[projections]]\nname = \"{name}\"\nsource = \"{src}\"\ntarget = \"{tgt}\"\nport = \"{port}\"\nconnect = {rule}\nweight = {w}\ndelay = {d}.0\n\n"
+        );
+    }
     s
+}
+
+/// What the output (merge) populations showed in an operation's output window.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Output {
+    /// `merge_cue` neurons that fired (sorted).
+    pub cue: Vec<u32>,
+    /// Step of the first `merge_cue` spike, from the operation's input.
+    pub cue_ms: Option<u64>,
+    /// `merge_cont` neurons that fired (sorted).
+    pub content: Vec<u32>,
+    /// Step of the first `merge_cont` spike, from the operation's input.
+    pub content_ms: Option<u64>,
+}
+
+/// Spikes of one population in one step, recorded by [`Memory::record`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RasterEntry {
+    /// Simulated time at the end of the step \[ms\].
+    pub time_ms: u64,
+    /// The population (one of [`POPULATIONS`]).
+    pub population: &'static str,
+    /// The neurons that fired (sorted).
+    pub neurons: Vec<u32>,
 }
 
 /// Population indices in the network.
@@ -149,7 +348,8 @@ pub fn model_toml(cues: usize, bits: usize, p: &Ca3Params) -> String {
 struct Pops {
     cue: usize,
     cont: usize,
-    cue_rec: usize,
+    merge_cue: usize,
+    merge_cont: usize,
     learn: usize,
 }
 
@@ -160,8 +360,11 @@ pub struct Memory {
     cues: usize,
     bits: usize,
     weight: f32,
-    /// Per operation: steps from the input to the first output spike.
+    last: Output,
     last_latency: Option<u64>,
+    /// Population ids in the order of [`POPULATIONS`].
+    all: Vec<usize>,
+    raster: Option<Vec<RasterEntry>>,
 }
 
 impl std::fmt::Debug for Memory {
@@ -194,10 +397,11 @@ impl Memory {
         check("tau_m", params.tau_m)?;
         check("tau_syn", params.tau_syn)?;
         check("weight", params.weight)?;
+        check("weight_cond", params.weight_cond)?;
+        check("weight_int", params.weight_int)?;
         check("tau_trace", params.tau_trace)?;
         check("c_m_fast", params.c_m_fast)?;
         check("tau_m_fast", params.tau_m_fast)?;
-        check("weight_fast", params.weight_fast)?;
         let text = model_toml(cues, bits, &params);
         let model = glia_spec::parse(&text, std::path::Path::new("."), &Default::default())
             .map_err(|e| MemoryError::Data {
@@ -215,16 +419,21 @@ impl Memory {
         let pops = Pops {
             cue: id("cue"),
             cont: id("cont"),
-            cue_rec: id("cue_rec"),
+            merge_cue: id("merge_cue"),
+            merge_cont: id("merge_cont"),
             learn: id("learn"),
         };
+        let all = POPULATIONS.iter().map(|n| id(n)).collect();
         Ok(Memory {
             net,
             pops,
             cues,
             bits,
             weight: params.weight as f32,
+            last: Output::default(),
             last_latency: None,
+            all,
+            raster: None,
         })
     }
 
@@ -243,13 +452,30 @@ impl Memory {
         self.net.step
     }
 
-    /// The network (e.g. to read the plastic weights).
+    /// The network (e.g. to read the plastic weights or record spikes).
     pub fn network(&self) -> &Network {
         &self.net
     }
 
-    /// Steps (ms) from the input spike's arrival to the first output spike of the last
-    /// recall (`None` if it returned nothing).
+    /// Starts (`true`, clearing what was recorded) or stops recording every spike of every
+    /// population, for [`Memory::raster`].
+    pub fn record(&mut self, on: bool) {
+        self.raster = on.then(Vec::new);
+    }
+
+    /// The spikes recorded since [`Memory::record`] was switched on (empty when off).
+    pub fn raster(&self) -> &[RasterEntry] {
+        self.raster.as_deref().unwrap_or(&[])
+    }
+
+    /// The output of the last operation (both merge populations, with their first spike).
+    pub fn last_output(&self) -> &Output {
+        &self.last
+    }
+
+    /// Steps (ms) from the input to the first output spike of the last recall's answer (the
+    /// content for a recall by cue, the cues for a recall by content); `None` if it returned
+    /// nothing.
     pub fn last_latency_ms(&self) -> Option<u64> {
         self.last_latency
     }
@@ -278,49 +504,76 @@ impl Memory {
         Ok(v)
     }
 
-    /// Run `steps` steps, returning the sorted set of neurons of `pop` that fired and the first
-    /// step (from the operation's start) with a spike.
-    fn run_collect(&mut self, steps: u64, pop: Option<usize>) -> (Vec<u32>, Option<u64>) {
-        let mut fired = Vec::new();
-        let mut first = None;
+    /// Run one operation of `steps` steps, adding `inputs` (population, values) before each of
+    /// the first `hold` steps, and record the merge populations from step [`OUTPUT_FROM`] on.
+    fn run_op(&mut self, steps: u64, hold: u64, inputs: &[(usize, &[f32])]) {
+        let mut out = Output::default();
         for k in 0..steps {
+            if k < hold {
+                for &(pop, v) in inputs {
+                    self.net.add_input(pop, 0, v);
+                }
+            }
             self.net.step();
-            if let Some(p) = pop
-                && !self.net.spikes[p].is_empty()
-            {
-                first.get_or_insert(k);
-                fired.extend_from_slice(&self.net.spikes[p]);
+            if let Some(r) = &mut self.raster {
+                for (&pop, name) in self.all.iter().zip(POPULATIONS) {
+                    if !self.net.spikes[pop].is_empty() {
+                        let mut neurons = self.net.spikes[pop].clone();
+                        neurons.sort_unstable();
+                        r.push(RasterEntry {
+                            time_ms: self.net.step,
+                            population: name,
+                            neurons,
+                        });
+                    }
+                }
+            }
+            if k < OUTPUT_FROM {
+                continue;
+            }
+            for (pop, set, first) in [
+                (self.pops.merge_cue, &mut out.cue, &mut out.cue_ms),
+                (self.pops.merge_cont, &mut out.content, &mut out.content_ms),
+            ] {
+                if !self.net.spikes[pop].is_empty() {
+                    first.get_or_insert(k);
+                    set.extend_from_slice(&self.net.spikes[pop]);
+                }
             }
         }
-        fired.sort_unstable();
-        fired.dedup();
-        (fired, first)
+        for v in [&mut out.cue, &mut out.content] {
+            v.sort_unstable();
+            v.dedup();
+        }
+        self.last = out;
     }
 
-    /// Store `content` (indices of the active bits) under `cue`, overwriting what the cue held.
+    /// Store `content` (indices of the active bits) under `cue`, overwriting what the cue held
+    /// (an empty content erases it). The paper's protocol: cue and content held for
+    /// [`HOLD_STEPS`], [`LEARN_STEPS`] in all; plus one `learn` spike.
     pub fn learn(&mut self, cue: usize, content: &[usize]) -> Result<()> {
         self.check_cue(cue)?;
         let c = self.one_hot(self.bits, content)?;
         let q = self.one_hot(self.cues, &[cue])?;
-        self.net.add_input(self.pops.cont, 0, &c);
-        self.net.add_input(self.pops.cue, 0, &q);
         self.net.add_input(self.pops.learn, 0, &[self.weight]);
-        self.run_collect(LEARN_STEPS, None);
+        let inputs = [(self.pops.cont, &c[..]), (self.pops.cue, &q[..])];
+        self.run_op(LEARN_STEPS, HOLD_STEPS, &inputs);
+        self.last_latency = None;
         Ok(())
     }
 
-    /// The content stored under `cue` (sorted bit indices; empty if none).
+    /// The content stored under `cue` (sorted bit indices; empty if none), read from the
+    /// output population `merge_cont`.
     pub fn recall_by_cue(&mut self, cue: usize) -> Result<Vec<u32>> {
         self.check_cue(cue)?;
         let q = self.one_hot(self.cues, &[cue])?;
-        self.net.add_input(self.pops.cue, 0, &q);
-        let (out, first) = self.run_collect(RECALL_STEPS, Some(self.pops.cont));
-        self.last_latency = first;
-        Ok(out)
+        self.run_op(RECALL_STEPS, 1, &[(self.pops.cue, &q[..])]);
+        self.last_latency = self.last.content_ms;
+        Ok(self.last.content.clone())
     }
 
-    /// Every cue whose stored content shares at least one active bit with `fragment`
-    /// (sorted cue indices).
+    /// Every cue whose stored content shares at least one active bit with `fragment` (sorted
+    /// cue indices), read from the output population `merge_cue`.
     pub fn recall_by_content(&mut self, fragment: &[usize]) -> Result<Vec<u32>> {
         if fragment.is_empty() {
             return Err(MemoryError::EmptySdr {
@@ -328,9 +581,8 @@ impl Memory {
             });
         }
         let c = self.one_hot(self.bits, fragment)?;
-        self.net.add_input(self.pops.cont, 0, &c);
-        let (out, first) = self.run_collect(RECALL_STEPS, Some(self.pops.cue_rec));
-        self.last_latency = first;
-        Ok(out)
+        self.run_op(RECALL_STEPS, 1, &[(self.pops.cont, &c[..])]);
+        self.last_latency = self.last.cue_ms;
+        Ok(self.last.cue.clone())
     }
 }
