@@ -4,6 +4,7 @@
 //! ```text
 //! cargo run --release -p glia-memory --example dense_mnist [-- TEST_IMAGES]
 //! cargo run --release -p glia-memory --example dense_mnist -- archetypes   # part 3 only
+//! cargo run --release -p glia-memory --example dense_mnist -- diagnose     # part 4 only
 //! ```
 //!
 //! Pixels above 127 are +1, the others −1; the first M training images of each digit are used.
@@ -33,6 +34,9 @@ fn main() -> anyhow::Result<()> {
     let data = Mnist::load(&default_dir())?;
     if args.get(1).map(String::as_str) == Some("archetypes") {
         return archetypes(&data);
+    }
+    if args.get(1).map(String::as_str) == Some("diagnose") {
+        return diagnose(&data);
     }
     let n_test: usize = args.get(1).map_or(Ok(2000), |s| s.parse())?;
     let npx = data.pixels();
@@ -203,6 +207,76 @@ fn archetypes(data: &Mnist) -> anyhow::Result<()> {
                 );
             }
             println!("{row}");
+        }
+    }
+    Ok(())
+}
+
+/// 4. Why the dynamics do not beat the t = 0 readout on real MNIST: M = 100 class averages (raw
+///    and centred), 1000 test images; readouts before and after 5 zero-temperature sweeps, by
+///    the largest signed overlap `m̄_μ` (the classifier) and by the largest `|m̄_μ|` (what an
+///    even-P cost rewards), and the fraction of final states whose largest `|m̄_μ|` is negative
+///    (a sign-reversed class average); for the paper's even P and, as a diagnostic, odd P.
+fn diagnose(data: &Mnist) -> anyhow::Result<()> {
+    let npx = data.pixels();
+    let m = 100;
+    let n_test = 1000.min(data.test.len());
+    let mut classes = vec![Vec::new(); 10];
+    for i in 0..data.train.len() {
+        let c = data.train.labels[i] as usize;
+        if classes[c].len() < m {
+            classes[c].push(binarize(&data.train.images[i * npx..(i + 1) * npx], 127));
+        }
+    }
+    let test: Vec<(Vec<i8>, usize)> = (0..n_test)
+        .map(|i| {
+            let img = &data.test.images[i * npx..(i + 1) * npx];
+            (binarize(img, 127), data.test.labels[i] as usize)
+        })
+        .collect();
+    let argmax = |v: &[f64], abs: bool| {
+        let key = |x: f64| if abs { x.abs() } else { x };
+        (0..v.len()).fold(0, |b, c| if key(v[c]) > key(v[b]) { c } else { b })
+    };
+    println!(
+        "\n## Diagnosis: M = {m}, {n_test} test images, 5 sweeps at T = 0\n\n| averages | P | t=0 argmax m | t=0 argmax abs m | final argmax m | final argmax abs m | final state = -average |\n|---|---|---|---|---|---|---|"
+    );
+    for centred in [false, true] {
+        // Odd P (not the paper's, which takes P even) breaks the sign symmetry of the cost.
+        for p in [2u32, 4, 10, 3, 5, 9] {
+            let mut net = DenseHebbian::from_examples(&classes, 1.0, p)?;
+            if centred {
+                net = net.centered();
+            }
+            let r: Vec<[usize; 5]> = test
+                .par_iter()
+                .enumerate()
+                .map(|(i, (x, y))| {
+                    let m0 = net.mattis(x).unwrap();
+                    let mut s = x.clone();
+                    net.glauber(&mut s, 5, 0.0, 1, i as u32).unwrap();
+                    let m1 = net.mattis(&s).unwrap();
+                    let top = argmax(&m1, true);
+                    [
+                        usize::from(argmax(&m0, false) == *y),
+                        usize::from(argmax(&m0, true) == *y),
+                        usize::from(argmax(&m1, false) == *y),
+                        usize::from(top == *y),
+                        usize::from(m1[top] < 0.0),
+                    ]
+                })
+                .collect();
+            let pct =
+                |k: usize| 100.0 * r.iter().map(|a| a[k]).sum::<usize>() as f64 / n_test as f64;
+            println!(
+                "| {} | {p} | {:.1} % | {:.1} % | {:.1} % | {:.1} % | {:.1} % |",
+                if centred { "centred" } else { "raw" },
+                pct(0),
+                pct(1),
+                pct(2),
+                pct(3),
+                pct(4)
+            );
         }
     }
     Ok(())
