@@ -39,9 +39,10 @@
 //! Weights and plasticity parameters are the paper's (its config file) except the lateral
 //! inhibition of `cue_rec`: the paper's −6·B nA per spike sums over every recalled cue, and at
 //! 1000 × 1000 its residue kept every second recall by content from firing anything (−6 nA
-//! here). The delays differ where the two engines' timing differs. On SpiNNaker a neuron fires in the step its input arrives,
-//! so a hop over a synapse of delay `d` takes `d` steps; in glia (as in NEST's
-//! `iaf_psc_exp`) input arriving in a step acts in the next one, so a hop takes `d + 1`. The
+//! here). The delays differ where the two engines' timing differs. On SpiNNaker a neuron fires
+//! in the step its input arrives, so a hop over a synapse of delay `d` takes `d` steps; in glia
+//! (as in NEST's `iaf_psc_exp`) input arriving in a step acts in the next one, so a hop takes
+//! `d + 1`. The
 //! paper's circuit relies on spikes of paths of different lengths arriving together (the cue's
 //! inhibition of `cont_cond` meets the content it recalled; the cue's inhibition of the other
 //! `cue_rec` cells meets their input from `cont_rec`; the two inputs of a merge cell
@@ -53,8 +54,10 @@
 //! - **learn** (`cue`, `content`, 10 steps as in the paper: hold 3, wait 7): cue and content
 //!   fire at 1 (and 3, the held input after the refractory step). At step 2 the cue's spike
 //!   reaches `cue → cont` and sets the cue's row (one-shot rule, `trigger = "pre"`): the bits
-//!   that just fired to 6 nA, every other bit to 0, before the spike is delivered — so the old
-//!   content is not recalled, and is forgotten. The content also runs through `cont_cond` (3)
+//!   that just fired to 6 nA, every other bit to 0, so a reused cue forgets its old content. The
+//!   spike itself is delivered with the weights it found, so an old content fires once more (at
+//!   3); the gate of `cue → cont` closes before the held cue's second spike arrives (at 4), so
+//!   that content is not stored again. The content also runs through `cont_cond` (3)
 //!   and `cont_rec` (5); the cue's own `cue_rec` cell fires at 6 as `cont_rec`'s spikes arrive
 //!   and sets its column of `cont_rec → cue_rec` the same way (`trigger = "post"`), while the
 //!   cue's inhibition arriving at 6 holds every other `cue_rec` cell below threshold.
