@@ -325,9 +325,15 @@ impl Network {
         let every = (steps / 200).max(1);
         let pool = self.pool.take();
         let (done, complete) = match &pool {
-            Some(p) if self.threads > 1 => {
-                crate::team::run(self, p, steps, check_every, every, progress, check)
-            }
+            Some(_) if self.threads > 1 => crate::team::run(
+                self,
+                self.threads,
+                steps,
+                check_every,
+                every,
+                progress,
+                check,
+            ),
             _ => {
                 let (mut done, mut complete) = (0, true);
                 while done < steps {
@@ -361,7 +367,8 @@ impl Network {
     /// bookkeeping: the per-step driver of reservoir experiments (feed an input with
     /// [`Network::add_input`], step, read the state with [`Network::read_state`]).
     pub fn step(&mut self) {
-        self.run(1, &mut |_| true);
+        // The serial step gives the same numbers as the thread team.
+        self.step_once();
     }
 
     /// Add `values` (one per neuron of population `pop`) to the input of `port` that the next

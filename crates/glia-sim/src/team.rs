@@ -5,7 +5,7 @@
 //! parallel phase through the thread pool every 0.1 ms step wakes sleeping threads, which costs
 //! about 0.5 ms per wake-up on the project's virtual machines: more than the work of a step of
 //! a 100,000-neuron network, so two threads were slower than one. Instead, every thread of the
-//! pool enters the step loop once per run ([`rayon::ThreadPool::broadcast`]) and the phases are
+//! team enters the step loop once per run (scoped threads) and the phases are
 //! separated by a barrier that spins before it sleeps ([`SpinBarrier`]); thread 0 (the leader) does the serial
 //! work while the others wait at the barrier.
 //!
@@ -265,13 +265,13 @@ impl Shared<'_> {
     }
 }
 
-/// Run `steps` steps of `net` on every thread of `pool` (which has `net.threads` threads).
+/// Run `steps` steps of `net` on `threads` threads (the caller's and `threads − 1` started).
 /// `check` runs after every `check_every`-th step and after the last (never when 0),
 /// `progress` every `every` steps; either returning `false` stops the run as
 /// [`Network::run_with_check`] documents. Returns (steps done, complete).
 pub(crate) fn run(
     net: &mut Network,
-    pool: &rayon::ThreadPool,
+    threads: usize,
     steps: u64,
     check_every: u64,
     every: u64,
@@ -281,7 +281,6 @@ pub(crate) fn run(
     if steps == 0 {
         return (0, true);
     }
-    let threads = pool.current_num_threads();
     let parts: Vec<Vec<Part>> = (0..threads).map(|j| parts(net, threads, j)).collect();
     // Per target population, its static projections (delivered in parallel).
     let mut incoming = vec![Vec::new(); net.pops.len()];
@@ -310,8 +309,7 @@ pub(crate) fn run(
     // The leader's choice between the team and running alone (see `Tuner`).
     let tuner = Mutex::new(Tuner::new());
     let finish_step = |net: &mut Network| shared.finish_step(net, steps, check_every, every);
-    pool.broadcast(|ctx| {
-        let me = ctx.index();
+    let body = |me: usize| {
         let sh = &shared;
         let _guard = PoisonOnPanic(&sh.barrier);
         let mine = &parts[me];
@@ -321,6 +319,8 @@ pub(crate) fn run(
                 break;
             }
             if sh.solo.load(Ordering::Relaxed) {
+                // Every thread has read `stop` and `solo` before the leader may change them.
+                sh.barrier.wait();
                 // The leader runs a window of steps alone (the others wait at the barrier,
                 // asleep after a moment): the same arithmetic per target as the team's.
                 if me == 0 {
@@ -377,6 +377,15 @@ pub(crate) fn run(
                 }
             }
         }
+    };
+    // The calling thread is the leader; the others are started for this run (a pool's
+    // broadcast could leave a sleeping worker without its job, which hangs the team).
+    std::thread::scope(|scope| {
+        let body = &body;
+        for me in 1..threads {
+            scope.spawn(move || body(me));
+        }
+        body(0);
     });
     (
         shared.done.load(Ordering::Relaxed) as u64,

@@ -213,7 +213,7 @@ fn team_with_stp_stdp_and_early_stop_matches_serial() {
         target = "net"
         port = "exc"
         connect = { rule = "fixed_outdegree", outdegree = 200 }
-        weight = 60.0
+        weight = 400.0
         delay = { dist = "uniform", low = 0.5, high = 3.0 }
         stp = { U = 0.3, tau_rec = 200.0, tau_fac = 50.0 }
         [[projections]]
@@ -260,7 +260,7 @@ fn team_with_stp_stdp_and_early_stop_matches_serial() {
     };
     for stop_at in [None, Some(600)] {
         let one = go(1, stop_at);
-        assert!(one.3[1] > 1000, "too few spikes: {:?}", one.3);
+        assert!(one.3[1] > 100, "too few spikes: {:?}", one.3);
         // `progress` is called every 1500 / 200 = 7 steps.
         assert_eq!(one.0, stop_at.map_or(1500, |s| s.div_ceil(7) * 7));
         assert_eq!(one.1, stop_at.is_none());
