@@ -84,7 +84,7 @@ impl SpinBarrier {
         while self.generation.load(Ordering::Acquire) == g {
             self.check_poison();
             spins += 1;
-            if spins % 64 == 0 && t0.elapsed() > SPIN {
+            if spins.is_multiple_of(64) && t0.elapsed() > SPIN {
                 let mut l = self.lock.lock().unwrap_or_else(|e| e.into_inner());
                 self.sleepers.fetch_add(1, Ordering::SeqCst);
                 while self.generation.load(Ordering::SeqCst) == g {
@@ -251,12 +251,12 @@ impl Shared<'_> {
         let mut stop = done == steps;
         // SAFETY: the callbacks are used by the leader only (module documentation).
         if check_every > 0
-            && (done % check_every == 0 || done == steps)
+            && (done.is_multiple_of(check_every) || done == steps)
             && !unsafe { (*self.check)(&*net) }
         {
             self.complete.store(false, Ordering::Relaxed);
             stop = true;
-        } else if done % every == 0 && !unsafe { (*self.progress)(Progress { done, total: steps }) }
+        } else if done.is_multiple_of(every) && !unsafe { (*self.progress)(Progress { done, total: steps }) }
         {
             self.complete.store(done == steps, Ordering::Relaxed);
             stop = true;
