@@ -256,7 +256,8 @@ impl Shared<'_> {
         {
             self.complete.store(false, Ordering::Relaxed);
             stop = true;
-        } else if done.is_multiple_of(every) && !unsafe { (*self.progress)(Progress { done, total: steps }) }
+        } else if done.is_multiple_of(every)
+            && !unsafe { (*self.progress)(Progress { done, total: steps }) }
         {
             self.complete.store(done == steps, Ordering::Relaxed);
             stop = true;
