@@ -21,6 +21,12 @@
 //! its own blocks and its own neurons' ring entries (disjoint memory), and (3) the barrier's
 //! release/acquire ordering makes each phase's writes visible to the next phase. Neither the
 //! blocks nor the rings are reallocated during a run, so pointers taken at its start stay valid.
+//!
+//! A distributed run ([`crate::distributed`]) cannot use [`run`]'s loop: a rank updates its
+//! neurons for a whole exchange interval before it exchanges spikes and delivers them. It uses
+//! [`Team`], a fork-join team of the same kind (persistent threads, [`SpinBarrier`]) whose
+//! phases the rank's loop starts one by one, with the same parts and the same update and
+//! delivery routines.
 
 #![allow(unsafe_code)] // shared-memory team: see the soundness argument above
 
