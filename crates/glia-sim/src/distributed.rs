@@ -183,22 +183,21 @@ impl Network {
         let mut ct = CommTime::default();
         let mut payload: Vec<u32> = Vec::new();
         let (mut done, mut complete) = (0u64, true);
-        let pool = self.pool.take();
-        let install = |f: &mut (dyn FnMut() + Send)| match &pool {
-            Some(p) => p.install(f),
-            None => f(),
-        };
-        while done < steps {
-            let len = m.min(steps - done);
-            let s0 = self.step;
-            // [stop flag, spikes in step s0, …, spikes in step s0 + len − 1, global ids…]
-            payload.clear();
-            payload.resize(1 + len as usize, 0);
-            let mut stop = false;
-            install(&mut || {
+        // The neuron update and the delivery run on a team of threads (see
+        // [`crate::team::Team`]); the exchange itself runs on the calling thread.
+        let threads = if self.pool.is_some() { self.threads } else { 1 };
+        let plan = crate::team::Plan::new(self, threads);
+        crate::team::with_team(&plan, |team| {
+            while done < steps {
+                let len = m.min(steps - done);
+                let s0 = self.step;
+                // [stop flag, spikes in step s0, …, spikes in step s0 + len − 1, global ids…]
+                payload.clear();
+                payload.resize(1 + len as usize, 0);
+                let mut stop = false;
                 for k in 0..len as usize {
                     let s = self.step;
-                    self.update_phase(s);
+                    team.update_phase(self, s);
                     self.record_state(s);
                     let before = payload.len();
                     for (p, sp) in self.spikes.iter().enumerate() {
@@ -217,14 +216,12 @@ impl Network {
                         stop = true;
                     }
                 }
-            });
-            payload[0] = u32::from(stop);
-            let (all, at) = ct.time(|| comm.all_gather_u32(&payload));
-            ct.bytes_sent += 4 * payload.len() as u64;
-            ct.bytes_received += 4 * all.len() as u64;
-            let stop_any = (0..ranks).any(|r| all[at[r]] != 0);
-            let mut cursor: Vec<usize> = (0..ranks).map(|r| at[r] + 1 + len as usize).collect();
-            install(&mut || {
+                payload[0] = u32::from(stop);
+                let (all, at) = ct.time(|| comm.all_gather_u32(&payload));
+                ct.bytes_sent += 4 * payload.len() as u64;
+                ct.bytes_received += 4 * all.len() as u64;
+                let stop_any = (0..ranks).any(|r| all[at[r]] != 0);
+                let mut cursor: Vec<usize> = (0..ranks).map(|r| at[r] + 1 + len as usize).collect();
                 for k in 0..len as usize {
                     for v in &mut self.spikes {
                         v.clear();
@@ -240,15 +237,14 @@ impl Network {
                         }
                         cursor[r] += c;
                     }
-                    self.exchange_phase(s0 + k as u64);
+                    team.exchange_phase(self, s0 + k as u64);
                 }
-            });
-            if stop_any {
-                complete = done == steps;
-                break;
+                if stop_any {
+                    complete = done == steps;
+                    break;
+                }
             }
-        }
-        self.pool = pool;
+        });
         let wall_s = t0.elapsed().as_secs_f64();
         let events = ct.time(|| comm.sum_u64(self.events - events0));
         DistRun {

@@ -26,6 +26,9 @@
 //! Results are bit-identical for any thread count: random numbers come from counter-based
 //! streams ([`glia_core::rng`]), each target is written by exactly one thread, and every
 //! target's inputs are summed in the same order (projection, source neuron, synapse).
+//! With threads > 1 one persistent team of threads runs the whole step loop, the phases
+//! separated by a barrier that spins before it sleeps; when the machine's cores are taken by
+//! other work, the team's leader runs windows of steps alone instead (see `team.rs`).
 
 #![allow(clippy::needless_range_loop)] // hot loops index several arrays in lockstep
 
@@ -45,6 +48,7 @@ pub mod plasticity;
 pub mod sink;
 pub mod spectral;
 pub mod stp;
+mod team;
 
 pub use comm::Communicator;
 pub use csr::{Csr, Delays, Weights};

@@ -7,7 +7,6 @@ use crate::stp::StpState;
 use crate::{BLOCK, BLOCK_SHIFT};
 use glia_core::{CounterRng, Purpose};
 use glia_spec::PortSpec;
-use rayon::prelude::*;
 use std::ops::Range;
 use std::time::Instant;
 
@@ -327,27 +326,35 @@ impl Network {
         let t0 = Instant::now();
         let events0 = self.events;
         let every = (steps / 200).max(1);
-        let mut done = 0;
-        let mut complete = true;
         let pool = self.pool.take();
-        let mut body = || {
-            while done < steps {
-                self.step_once();
-                done += 1;
-                if check_every > 0 && (done % check_every == 0 || done == steps) && !check(self) {
-                    complete = false;
-                    break;
+        let (done, complete) = match &pool {
+            Some(_) if self.threads > 1 => crate::team::run(
+                self,
+                self.threads,
+                steps,
+                check_every,
+                every,
+                progress,
+                check,
+            ),
+            _ => {
+                let (mut done, mut complete) = (0, true);
+                while done < steps {
+                    self.step_once();
+                    done += 1;
+                    if check_every > 0 && (done % check_every == 0 || done == steps) && !check(self)
+                    {
+                        complete = false;
+                        break;
+                    }
+                    if done % every == 0 && !progress(Progress { done, total: steps }) {
+                        complete = done == steps;
+                        break;
+                    }
                 }
-                if done % every == 0 && !progress(Progress { done, total: steps }) {
-                    complete = done == steps;
-                    break;
-                }
+                (done, complete)
             }
         };
-        match &pool {
-            Some(p) => p.install(body),
-            None => body(),
-        }
         self.pool = pool;
         RunStats {
             steps: done,
@@ -361,13 +368,8 @@ impl Network {
     /// bookkeeping: the per-step driver of reservoir experiments (feed an input with
     /// [`Network::add_input`], step, read the state with [`Network::read_state`]).
     pub fn step(&mut self) {
-        match self.pool.take() {
-            Some(p) => {
-                p.install(|| self.step_once());
-                self.pool = Some(p);
-            }
-            None => self.step_once(),
-        }
+        // The serial step gives the same numbers as the thread team.
+        self.step_once();
     }
 
     /// Add `values` (one per neuron of population `pop`) to the input of `port` that the next
@@ -405,8 +407,8 @@ impl Network {
         }
     }
 
-    /// Advance one step (inside the network's thread pool when threads > 1).
-    fn step_once(&mut self) {
+    /// Advance one step on this thread.
+    pub(crate) fn step_once(&mut self) {
         let s = self.step;
         self.update_phase(s);
         self.record_state(s);
@@ -419,23 +421,20 @@ impl Network {
     /// run, see [`crate::distributed`]).
     pub(crate) fn update_phase(&mut self, s: u64) {
         self.apply_currents(s);
-        let (pops, seed, parallel) = (&self.pops, self.seed, self.threads > 1);
-        let owned = &self.layout.owned;
-        if parallel {
-            let mut work = stripes(
-                &mut self.blocks,
-                pops,
-                &mut self.rings,
-                owned,
-                self.threads,
-                Some(s),
-            );
-            work.par_iter_mut().for_each(|st| {
-                update_stripe(&pops[st.pop], st.blocks, &mut st.rows, st.base, s, seed)
-            });
-        } else {
-            update_serial(&mut self.blocks, pops, &mut self.rings, owned, s, seed);
-        }
+        update_serial(
+            &mut self.blocks,
+            &self.pops,
+            &mut self.rings,
+            &self.layout.owned,
+            s,
+            self.seed,
+        );
+        self.gather_spikes();
+    }
+
+    /// This step's spikes per population, in neuron order, from the blocks (the owned blocks'
+    /// only on one rank of a distributed run: the others' blocks hold no spikes).
+    pub(crate) fn gather_spikes(&mut self) {
         for v in &mut self.spikes {
             v.clear();
         }
@@ -450,7 +449,14 @@ impl Network {
     /// ring slots at least one step (the minimum delay) ahead, which lets a distributed run
     /// defer it to the end of an exchange interval.
     pub(crate) fn exchange_phase(&mut self, s: u64) {
-        let parallel = self.threads > 1;
+        self.before_delivery(s);
+        self.deliver_serial(s);
+        self.after_delivery(s);
+    }
+
+    /// Serial work between the gathering of step `s`'s spikes and their delivery: their
+    /// statistics, short-term plasticity and the count of synaptic events the delivery makes.
+    pub(crate) fn before_delivery(&mut self, s: u64) {
         for (p, sp) in self.spikes.iter().enumerate() {
             if !sp.is_empty() {
                 self.stats[p].record(s, sp);
@@ -462,11 +468,17 @@ impl Network {
                 st.on_spikes(&self.spikes[proj.source], s, dt);
             }
         }
-        self.events += if parallel {
-            self.deliver_parallel(s)
-        } else {
-            self.deliver_serial(s)
-        };
+        for proj in self.projs.iter().filter(|p| !p.plastic) {
+            let rp = &proj.csr.row_ptr;
+            for &i in &self.spikes[proj.source] {
+                self.events += rp[i as usize + 1] - rp[i as usize];
+            }
+        }
+    }
+
+    /// Serial work after the delivery of step `s`: graded transmission, modulators,
+    /// plasticity, spike and rate monitors.
+    pub(crate) fn after_delivery(&mut self, s: u64) {
         if self.has_graded {
             self.events += self.deliver_graded(s);
         }
@@ -479,7 +491,7 @@ impl Network {
         self.record_spikes(s);
     }
 
-    fn apply_currents(&mut self, s: u64) {
+    pub(crate) fn apply_currents(&mut self, s: u64) {
         for c in &mut self.currents {
             while let Some(&(at, amp)) = c.changes.get(c.cursor) {
                 if at > s {
@@ -555,18 +567,15 @@ impl Network {
         events
     }
 
-    /// Deliver this step's spikes on one thread, row by row.
-    fn deliver_serial(&mut self, s: u64) -> u64 {
-        let mut events = 0;
+    /// Deliver this step's spikes of the static projections on one thread, row by row.
+    fn deliver_serial(&mut self, s: u64) {
         for proj in &self.projs {
             let spikes = &self.spikes[proj.source];
             if spikes.is_empty() || proj.plastic {
                 continue;
             }
             let tp = &self.pops[proj.target];
-            let np = tp.ports.len();
-            let slots = tp.slots as u64;
-            let padded = tp.padded;
+            let (np, slots, padded) = (tp.ports.len(), tp.slots, tp.padded);
             let ring = &mut self.rings[proj.target][..];
             let csr = &proj.csr;
             for (k, &i) in spikes.iter().enumerate() {
@@ -576,7 +585,6 @@ impl Network {
                     csr.row_ptr[i as usize] as usize,
                     csr.row_ptr[i as usize + 1] as usize,
                 );
-                events += (b - a) as u64;
                 // Touch the next spike's row (one load per cache line, results unused) so that
                 // its cache misses overlap with this row's work.
                 if let Some(&j) = spikes.get(k + 1) {
@@ -595,154 +603,11 @@ impl Network {
                     }
                     std::hint::black_box(touch);
                 }
-                let targets = &csr.targets[a..b];
-                match &csr.delays {
-                    Delays::Const(d) => {
-                        let off =
-                            ((((s + u64::from(*d)) % slots) as usize) * np + proj.port) * padded;
-                        let row = &mut ring[off..off + padded];
-                        match (&csr.weights, &proj.stp) {
-                            (Weights::Const(w), _) => {
-                                scatter(row, targets, std::iter::repeat(*w * f), 0)
-                            }
-                            (Weights::PerSynapse(ws), None) => {
-                                scatter(row, targets, ws[a..b].iter().copied(), 0)
-                            }
-                            (Weights::PerSynapse(ws), Some(_)) => {
-                                scatter(row, targets, ws[a..b].iter().map(|&w| w * f), 0)
-                            }
-                        }
-                    }
-                    Delays::PerSynapse(ds) => {
-                        let cur = (s % slots) as usize;
-                        let port = proj.port;
-                        let mut add = |slot: usize, t: u32, w: f32| {
-                            ring[(slot * np + port) * padded + t as usize] += w
-                        };
-                        match (&csr.weights, &proj.stp) {
-                            (Weights::Const(w), _) => scatter_delayed(
-                                targets,
-                                std::iter::repeat(*w * f),
-                                &ds[a..b],
-                                cur,
-                                slots as usize,
-                                &mut add,
-                            ),
-                            (Weights::PerSynapse(ws), None) => scatter_delayed(
-                                targets,
-                                ws[a..b].iter().copied(),
-                                &ds[a..b],
-                                cur,
-                                slots as usize,
-                                &mut add,
-                            ),
-                            (Weights::PerSynapse(ws), Some(_)) => scatter_delayed(
-                                targets,
-                                ws[a..b].iter().map(|&w| w * f),
-                                &ds[a..b],
-                                cur,
-                                slots as usize,
-                                &mut add,
-                            ),
-                        }
-                    }
-                    Delays::Packed { bits, .. } => {
-                        let cur = (s % slots) as usize;
-                        let port = proj.port;
-                        let mut add = |slot: usize, t: u32, w: f32| {
-                            ring[(slot * np + port) * padded + t as usize] += w
-                        };
-                        match (&csr.weights, &proj.stp) {
-                            (Weights::Const(w), _) => scatter_packed(
-                                targets,
-                                std::iter::repeat(*w * f),
-                                *bits,
-                                cur,
-                                slots as usize,
-                                &mut add,
-                            ),
-                            (Weights::PerSynapse(ws), None) => scatter_packed(
-                                targets,
-                                ws[a..b].iter().copied(),
-                                *bits,
-                                cur,
-                                slots as usize,
-                                &mut add,
-                            ),
-                            (Weights::PerSynapse(ws), Some(_)) => scatter_packed(
-                                targets,
-                                ws[a..b].iter().map(|&w| w * f),
-                                *bits,
-                                cur,
-                                slots as usize,
-                                &mut add,
-                            ),
-                        }
-                    }
-                }
+                deliver_range(csr, a..b, f, s, slots, np, proj.port, &mut |r, t, w| {
+                    ring[r * padded + t as usize] += w
+                });
             }
         }
-        events
-    }
-
-    /// Deliver in parallel: each stripe of target blocks takes the part of every row that
-    /// targets it (found by binary search; rows are sorted by target).
-    fn deliver_parallel(&mut self, s: u64) -> u64 {
-        let (projs, pops, spikes) = (&self.projs, &self.pops, &self.spikes);
-        let mut work = stripes(
-            &mut self.blocks,
-            pops,
-            &mut self.rings,
-            &self.layout.owned,
-            self.threads,
-            None,
-        );
-        work.par_iter_mut().for_each(|st| {
-            let tp = &pops[st.pop];
-            let (np, slots) = (tp.ports.len(), tp.slots as u64);
-            let lo = st.base as u32;
-            let hi = (st.base + st.blocks.iter().map(|b| b.len).sum::<usize>()) as u32;
-            for proj in projs.iter().filter(|p| p.target == st.pop && !p.plastic) {
-                let csr = &proj.csr;
-                for (k, &i) in spikes[proj.source].iter().enumerate() {
-                    let f = proj.stp.as_ref().map_or(1.0, |st| st.factors[k]);
-                    let (a, b) = (
-                        csr.row_ptr[i as usize] as usize,
-                        csr.row_ptr[i as usize + 1] as usize,
-                    );
-                    let row = &csr.targets[a..b];
-                    // Packed rows keep the target in the high bits: compare shifted bounds.
-                    let sh = match csr.delays {
-                        Delays::Packed { bits, .. } => bits,
-                        _ => 0,
-                    };
-                    let (lo_w, hi_w) = (u64::from(lo) << sh, u64::from(hi) << sh);
-                    let from = a + row.partition_point(|&t| u64::from(t) < lo_w);
-                    let to = a + row.partition_point(|&t| u64::from(t) < hi_w);
-                    if from < to {
-                        deliver_segment(
-                            csr,
-                            from..to,
-                            &mut st.rows,
-                            s,
-                            slots,
-                            np,
-                            proj.port,
-                            st.base,
-                            f,
-                        );
-                    }
-                }
-            }
-        });
-        drop(work);
-        let mut events = 0;
-        for proj in self.projs.iter().filter(|p| !p.plastic) {
-            for &i in &self.spikes[proj.source] {
-                events += proj.csr.row_ptr[i as usize + 1] - proj.csr.row_ptr[i as usize];
-            }
-        }
-        events
     }
 
     fn record_spikes(&mut self, s: u64) {
@@ -825,209 +690,106 @@ impl Network {
     }
 }
 
-/// Add the weights of synapses `range` (all targeting one block starting at `base`) to the ring.
+/// Deliver synapses `range` of `csr`, scaled by `f`, for a spike at step `s`: `add(r, t, w)`
+/// adds `w` to target `t` in row `r = slot·np + port` of the ring, `slot = (s + d) mod slots`,
+/// synapse by synapse in storage order.
 #[inline(always)]
 #[allow(clippy::too_many_arguments)]
-fn deliver_segment(
+pub(crate) fn deliver_range(
     csr: &Csr,
     range: Range<usize>,
-    pieces: &mut [&mut [f32]],
+    f: f32,
     s: u64,
-    slots: u64,
+    slots: usize,
     np: usize,
     port: usize,
-    base: usize,
-    f: f32,
+    add: &mut impl FnMut(usize, u32, f32),
 ) {
-    let targets = &csr.targets[range.clone()];
+    let words = &csr.targets[range.clone()];
+    let cur = (s % slots as u64) as usize;
+    match &csr.weights {
+        Weights::Const(w) => deliver_weighted(
+            csr,
+            words,
+            &range,
+            std::iter::repeat(*w * f),
+            cur,
+            slots,
+            np,
+            port,
+            add,
+        ),
+        Weights::PerSynapse(ws) if f == 1.0 => deliver_weighted(
+            csr,
+            words,
+            &range,
+            ws[range.clone()].iter().copied(),
+            cur,
+            slots,
+            np,
+            port,
+            add,
+        ),
+        Weights::PerSynapse(ws) => deliver_weighted(
+            csr,
+            words,
+            &range,
+            ws[range.clone()].iter().map(|&w| w * f),
+            cur,
+            slots,
+            np,
+            port,
+            add,
+        ),
+    }
+}
+
+/// [`deliver_range`] for one kind of weights, per kind of delays.
+#[inline(always)]
+#[allow(clippy::too_many_arguments)]
+fn deliver_weighted(
+    csr: &Csr,
+    words: &[u32],
+    range: &Range<usize>,
+    weights: impl Iterator<Item = f32>,
+    cur: usize,
+    slots: usize,
+    np: usize,
+    port: usize,
+    add: &mut impl FnMut(usize, u32, f32),
+) {
+    let row = |d: usize| {
+        let slot = if cur + d >= slots {
+            cur + d - slots
+        } else {
+            cur + d
+        };
+        slot * np + port
+    };
     match &csr.delays {
         Delays::Const(d) => {
-            let slot = ((s + u64::from(*d)) % slots) as usize;
-            let buf = &mut *pieces[slot * np + port];
-            match &csr.weights {
-                Weights::Const(w) => scatter(buf, targets, std::iter::repeat(*w * f), base),
-                Weights::PerSynapse(ws) if f == 1.0 => {
-                    scatter(buf, targets, ws[range].iter().copied(), base)
-                }
-                Weights::PerSynapse(ws) => {
-                    scatter(buf, targets, ws[range].iter().map(|&w| w * f), base)
-                }
+            let r = row(usize::from(*d));
+            for (&t, w) in words.iter().zip(weights) {
+                add(r, t, w);
             }
         }
         Delays::PerSynapse(ds) => {
-            let ds = &ds[range.clone()];
-            let cur = (s % slots) as usize;
-            let mut add =
-                |slot: usize, t: u32, w: f32| pieces[slot * np + port][t as usize - base] += w;
-            match &csr.weights {
-                Weights::Const(w) => scatter_delayed(
-                    targets,
-                    std::iter::repeat(*w * f),
-                    ds,
-                    cur,
-                    slots as usize,
-                    &mut add,
-                ),
-                Weights::PerSynapse(ws) => scatter_delayed(
-                    targets,
-                    ws[range].iter().map(|&w| w * f),
-                    ds,
-                    cur,
-                    slots as usize,
-                    &mut add,
-                ),
+            for ((&t, w), &d) in words.iter().zip(weights).zip(&ds[range.clone()]) {
+                add(row(usize::from(d)), t, w);
             }
         }
         Delays::Packed { bits, .. } => {
-            let cur = (s % slots) as usize;
-            let mut add =
-                |slot: usize, t: u32, w: f32| pieces[slot * np + port][t as usize - base] += w;
-            match &csr.weights {
-                Weights::Const(w) => scatter_packed(
-                    targets,
-                    std::iter::repeat(*w * f),
-                    *bits,
-                    cur,
-                    slots as usize,
-                    &mut add,
-                ),
-                Weights::PerSynapse(ws) => scatter_packed(
-                    targets,
-                    ws[range].iter().map(|&w| w * f),
-                    *bits,
-                    cur,
-                    slots as usize,
-                    &mut add,
-                ),
+            let mask = (1u32 << bits) - 1;
+            for (&x, w) in words.iter().zip(weights) {
+                add(row((x & mask) as usize), x >> bits, w);
             }
         }
     }
-}
-
-/// `buf[t − base] += w` for every synapse (one delay: all land in the same slot).
-#[inline(always)]
-fn scatter(buf: &mut [f32], targets: &[u32], weights: impl Iterator<Item = f32>, base: usize) {
-    for (&t, w) in targets.iter().zip(weights) {
-        buf[t as usize - base] += w;
-    }
-}
-
-/// Per-synapse delays: `add(slot, t, w)` with `slot = (cur + d) mod slots`.
-#[inline(always)]
-fn scatter_delayed(
-    targets: &[u32],
-    weights: impl Iterator<Item = f32>,
-    delays: &[u16],
-    cur: usize,
-    slots: usize,
-    add: &mut impl FnMut(usize, u32, f32),
-) {
-    for ((&t, w), &d) in targets.iter().zip(weights).zip(delays) {
-        let mut slot = cur + d as usize;
-        if slot >= slots {
-            slot -= slots;
-        }
-        add(slot, t, w);
-    }
-}
-
-/// Delays packed in the target words ([`Delays::Packed`]): `add(slot, t, w)` with
-/// `t = x >> bits`, `slot = (cur + (x & mask)) mod slots`.
-#[inline(always)]
-fn scatter_packed(
-    words: &[u32],
-    weights: impl Iterator<Item = f32>,
-    bits: u32,
-    cur: usize,
-    slots: usize,
-    add: &mut impl FnMut(usize, u32, f32),
-) {
-    let mask = (1u32 << bits) - 1;
-    for (&x, w) in words.iter().zip(weights) {
-        let mut slot = cur + (x & mask) as usize;
-        if slot >= slots {
-            slot -= slots;
-        }
-        add(slot, x >> bits, w);
-    }
-}
-
-/// A contiguous range of one population's blocks with its part of ring-buffer rows: the work
-/// of one thread in a parallel phase. `rows` are the `ports` rows of the current slot (update)
-/// or all `slots · ports` rows (delivery), each cut to the stripe's neurons, which start at
-/// neuron `base`.
-struct Stripe<'a> {
-    pop: usize,
-    blocks: &'a mut [Block],
-    rows: Vec<&'a mut [f32]>,
-    base: usize,
-}
-
-/// Cut the owned blocks of every population (`owned[p]`, block indices within the population)
-/// into at most `threads` stripes of whole blocks.
-fn stripes<'a>(
-    blocks: &'a mut [Block],
-    pops: &[PopInfo],
-    rings: &'a mut [Vec<f32>],
-    owned: &[Range<usize>],
-    threads: usize,
-    step: Option<u64>,
-) -> Vec<Stripe<'a>> {
-    let mut out = Vec::new();
-    let mut rest = blocks;
-    for (pi, (p, ring)) in pops.iter().zip(rings.iter_mut()).enumerate() {
-        let (mine, tail) = std::mem::take(&mut rest).split_at_mut(p.blocks.len());
-        rest = tail;
-        let np = p.ports.len();
-        let region: &mut [f32] = match (np, step) {
-            (0, _) => &mut [],
-            (_, Some(s)) => {
-                let slot = (s % p.slots as u64) as usize;
-                &mut ring[slot * np * p.padded..(slot + 1) * np * p.padded]
-            }
-            (_, None) => &mut ring[..],
-        };
-        let own = owned[pi].clone();
-        let mut rows: Vec<&mut [f32]> = if np == 0 {
-            Vec::new()
-        } else {
-            region
-                .chunks_mut(p.padded)
-                .map(|row| &mut row[own.start * BLOCK..])
-                .collect()
-        };
-        let mine = &mut mine[own.clone()];
-        let nb = mine.len();
-        let k = threads.clamp(1, nb.max(1));
-        let mut blocks_left = mine;
-        let mut first = own.start;
-        for j in 0..k {
-            let count = nb * (j + 1) / k - nb * j / k;
-            let (sb, bt) = std::mem::take(&mut blocks_left).split_at_mut(count);
-            blocks_left = bt;
-            let srows = rows
-                .iter_mut()
-                .map(|row| {
-                    let (m, r) = std::mem::take(row).split_at_mut(count * BLOCK);
-                    *row = r;
-                    m
-                })
-                .collect();
-            out.push(Stripe {
-                pop: pi,
-                blocks: sb,
-                rows: srows,
-                base: first * BLOCK,
-            });
-            first += count;
-        }
-    }
-    out
 }
 
 /// Update a stripe of one population's blocks; `rows` are its current-slot rows, one per port,
 /// starting at neuron `base`.
-fn update_stripe(
+pub(crate) fn update_stripe(
     p: &PopInfo,
     blocks: &mut [Block],
     rows: &mut [&mut [f32]],
@@ -1090,7 +852,7 @@ fn update_serial(
 }
 
 /// Ports handled without allocation.
-const STACK_PORTS: usize = 4;
+pub(crate) const STACK_PORTS: usize = 4;
 
 fn update_block(pop: &PopInfo, b: &mut Block, inputs: &mut [&mut [f32]], s: u64, seed: u64) {
     b.spikes.clear();

@@ -184,3 +184,88 @@ fn fixed_total_number_errors_name_the_field() {
         .is_ok()
     );
 }
+
+/// Issue 10 (the persistent thread team): a network with short-term plasticity (a serial phase
+/// between update and delivery), pair STDP (serial plasticity phase) and a population split
+/// unevenly over the threads gives the same spikes, weights and step count for 1, 2 and 3
+/// threads, also when `progress` stops the run early.
+#[test]
+fn team_with_stp_stdp_and_early_stop_matches_serial() {
+    let text = r#"
+        [simulation]
+        duration = 150.0
+        seed = 11
+        [[populations]]
+        name = "input"
+        size = 300
+        model = "poisson"
+        params = { rate = 30.0 }
+        [[populations]]
+        name = "net"
+        size = 2100
+        model = "lif"
+        params = { tau_m = 20.0, C_m = 250.0, E_L = -65.0, V_th = -50.0, V_reset = -65.0 }
+        ports.exc = { tau_syn = 2.0 }
+        ports.inh = { tau_syn = 5.0 }
+        initial.v = { dist = "uniform", low = -65.0, high = -50.0 }
+        [[projections]]
+        source = "input"
+        target = "net"
+        port = "exc"
+        connect = { rule = "fixed_outdegree", outdegree = 200 }
+        weight = 400.0
+        delay = { dist = "uniform", low = 0.5, high = 3.0 }
+        stp = { U = 0.3, tau_rec = 200.0, tau_fac = 50.0 }
+        [[projections]]
+        source = "net"
+        target = "net"
+        port = "exc"
+        connect = { rule = "fixed_indegree", indegree = 30 }
+        weight = 20.0
+        delay = 1.5
+        plasticity = { rule = "stdp", a_plus = 1.0, a_minus = 1.05, w_min = 0.0, w_max = 60.0 }
+        [[projections]]
+        source = "net"
+        target = "net"
+        port = "inh"
+        connect = { rule = "fixed_probability", p = 0.02 }
+        weight = -60.0
+        delay = { dist = "normal", mean = 1.0, std = 0.5, min = 0.1, max = 4.0 }
+        [[monitors]]
+        kind = "spikes"
+        population = "net"
+    "#;
+    let go = |threads: usize, stop_at: Option<u64>| {
+        let mut net = build_with(
+            text,
+            &Overrides {
+                threads: Some(threads),
+                ..Default::default()
+            },
+        );
+        let steps = net.planned_steps;
+        let stats = net.run(steps, &mut |p| stop_at.is_none_or(|s| p.done < s));
+        let plastic = net.projs.iter().position(|p| p.plastic).unwrap();
+        let weights: Vec<u32> = (0..net.projs[plastic].csr.len())
+            .map(|k| net.projs[plastic].csr.weights.at(k).to_bits())
+            .collect();
+        (
+            net.step,
+            stats.complete,
+            stats.events,
+            net.stats.iter().map(|s| s.total).collect::<Vec<_>>(),
+            net.state(1, "v").unwrap(),
+            weights,
+        )
+    };
+    for stop_at in [None, Some(600)] {
+        let one = go(1, stop_at);
+        assert!(one.3[1] > 100, "too few spikes: {:?}", one.3);
+        // `progress` is called every 1500 / 200 = 7 steps.
+        assert_eq!(one.0, stop_at.map_or(1500, |s| s.div_ceil(7) * 7));
+        assert_eq!(one.1, stop_at.is_none());
+        for threads in [2, 3] {
+            assert_eq!(one, go(threads, stop_at), "{threads} threads differ from 1");
+        }
+    }
+}
