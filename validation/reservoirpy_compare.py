@@ -16,7 +16,15 @@ metrics.json). Wall time is reservoir run + readout fit: for reservoirpy measure
 time including start-up, model build and file output is shown too). Median of ``--repeat``
 runs, alternating the two.
 
+Threads: glia runs with ``simulation.threads = 1`` (the kernel and the ridge fit are
+single-threaded). NumPy's BLAS (OpenBLAS in the PyPI wheels) uses one thread per core by
+default, which speeds up reservoirpy's readout fit (``X.T @ X``) on an idle machine and, on a
+loaded one, can slow it down (its threads spin while waiting). ``--blas-threads K`` pins it
+(it sets ``OPENBLAS_NUM_THREADS``/``OMP_NUM_THREADS``/``MKL_NUM_THREADS`` before NumPy is
+imported); the table's header says which setting ran.
+
 Usage: python3 validation/reservoirpy_compare.py [--glia target/release/glia] [--units 500]
+       [--blas-threads K]
 Needs: numpy, reservoirpy (pip install reservoirpy); exits 0 with a message when it is missing.
 """
 
@@ -28,7 +36,25 @@ import sys
 import tempfile
 import time
 
-import numpy as np
+
+def _blas_threads_from_argv():
+    """``--blas-threads K`` must act before NumPy is imported (BLAS reads it at load time)."""
+    for i, a in enumerate(sys.argv):
+        v = None
+        if a == "--blas-threads" and i + 1 < len(sys.argv):
+            v = sys.argv[i + 1]
+        elif a.startswith("--blas-threads="):
+            v = a.split("=", 1)[1]
+        if v is not None:
+            for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+                os.environ[var] = v
+            return v
+    return None
+
+
+BLAS_THREADS = _blas_threads_from_argv()
+
+import numpy as np  # noqa: E402
 
 try:
     import reservoirpy as rpy
@@ -66,6 +92,7 @@ TASKS = {
     "mackey_glass": ("mackey_glass", 0.3, 1.25, 1.0, 1e-8, 200, 3000, 500),
 }
 MAX_DELAY = 100
+LOAD0 = (0.0, 0.0, 0.0)
 
 
 def make_data(kind, n_total, seed):
@@ -157,8 +184,16 @@ def main():
     ap.add_argument("--units", type=int, default=500)
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--seed", type=int, default=42)
+    ap.add_argument(
+        "--blas-threads",
+        type=int,
+        default=None,
+        help="pin NumPy's BLAS threads (default: the BLAS library's own choice)",
+    )
     args = ap.parse_args()
     n = args.units
+    global LOAD0
+    LOAD0 = os.getloadavg()
     rows = []
     for name, (kind, lr, sr, isc, alpha, washout, train, test) in TASKS.items():
         n_total = train + test
@@ -194,7 +229,12 @@ def main():
             (name, key, a, b, 100 * (a - b) / b,
              (med(t_glia, 0), med(t_glia, 1)), float(np.median(t_proc)), (med(t_rpy, 0), med(t_rpy, 1)))
         )
-    print(f"N = {n} units, 10 % recurrent connectivity, reservoirpy {rpy.__version__}, median of {args.repeat}")
+    blas = BLAS_THREADS or f"default ({os.cpu_count()} cores)"
+    print(
+        f"N = {n} units, 10 % recurrent connectivity, reservoirpy {rpy.__version__}, median of "
+        f"{args.repeat}; threads: glia 1, NumPy BLAS {blas}; load average before/after "
+        f"{LOAD0[0]:.1f} / {os.getloadavg()[0]:.1f}"
+    )
     hdr = ("| task | metric | glia | reservoirpy | diff | glia run / fit [s] | glia process [s] "
            "| reservoirpy run / fit [s] | speed-up run / fit / run+fit |")
     print(hdr)

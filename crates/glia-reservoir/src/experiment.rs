@@ -11,7 +11,7 @@ use crate::fast::{FastEsn, Nonlinearity};
 use crate::metrics::{nrmse, r2, valid_steps};
 use crate::readout::{Logistic, Optimiser, Ridge, ridge_cv};
 use crate::tasks::{MackeyGlass, narma10, patterns, uniform};
-use faer::Mat;
+use faer::{Mat, MatRef};
 use serde::Deserialize;
 use serde_json::{Value, json};
 use std::path::{Path, PathBuf};
@@ -760,14 +760,25 @@ fn run_inner(
         }
         return Ok(Outcome { metrics, esn });
     }
-    let feats = match &mut fast {
-        Some(f) => f.run(&u[adapt_steps..]),
-        None => esn.run(&u[adapt_steps..]),
+    // Features as columns (`F × T`, one contiguous column per step): the kernel writes them so
+    // directly and the ridge fit centres its training columns in place (no copies of the
+    // feature matrix); `feats` is the `T × F` view.
+    let mut ft = match &mut fast {
+        Some(f) => f.run_columns(&u[adapt_steps..]),
+        None => esn.run(&u[adapt_steps..]).transpose().to_owned(),
     };
     let run_s = t0.elapsed().as_secs_f64();
     if classify {
         let metrics = classification(
-            &feats, &labels, k_out, per, &offsets, &task, &readout, run_s, info,
+            ft.transpose(),
+            &labels,
+            k_out,
+            per,
+            &offsets,
+            &task,
+            &readout,
+            run_s,
+            info,
         )?;
         if let Some(f) = &fast {
             f.store(&mut esn, (n_run - adapt_steps) as u64);
@@ -776,7 +787,6 @@ fn run_inner(
     }
     let tr = task.washout..task.train;
     let te = task.train..task.train + task.test;
-    let rows = |r: &std::ops::Range<usize>| feats.subrows(r.start, r.len());
     let tgt = |r: &std::ops::Range<usize>| {
         Mat::from_fn(r.len(), k_out, |i, k| {
             targets[(adapt_steps + r.start + i) * k_out + k]
@@ -786,16 +796,22 @@ fn run_inner(
     let t1 = Instant::now();
     let alpha = match (&readout.alphas, readout.alpha) {
         (Some(grid), _) => {
-            let cv = ridge_cv(rows(&tr), ytr.as_ref(), grid, readout.folds)?;
+            let cv = ridge_cv(samples(&ft, &tr), ytr.as_ref(), grid, readout.folds)?;
             info.insert("cv_scores".into(), json!(cv.scores));
             cv.alpha
         }
         (None, Some(a)) => a,
         (None, None) => 1e-6,
     };
-    let ridge = Ridge::fit(rows(&tr), ytr.as_ref(), alpha)?;
+    // The training columns are centred in place: not read again (the test samples and the
+    // last state used below come after them).
+    let ridge = Ridge::fit_columns_in_place(
+        ft.as_mut().subcols_mut(tr.start, tr.len()),
+        ytr.as_ref(),
+        alpha,
+    )?;
     let fit_s = t1.elapsed().as_secs_f64();
-    let pred = ridge.predict(rows(&te));
+    let pred = ridge.predict(samples(&ft, &te));
     let col = |m: &Mat<f64>, k: usize| (0..m.nrows()).map(|i| m[(i, k)]).collect::<Vec<f64>>();
     let mut metrics = serde_json::Map::new();
     match task.kind.as_str() {
@@ -817,7 +833,7 @@ fn run_inner(
             if task.horizon > 0 {
                 // Free run: the prediction is the next input.
                 let mut out = [0.0];
-                ridge.predict_row(&x_last(&feats), &mut out);
+                ridge.predict_row(&x_last(ft.transpose()), &mut out);
                 let mut free = Vec::with_capacity(task.horizon);
                 for _ in 0..task.horizon {
                     free.push(out[0]);
@@ -867,7 +883,7 @@ fn run_inner(
 /// readout is softmax regression (`logistic`) or ridge on one-hot targets (`ridge`, arg-max).
 #[allow(clippy::too_many_arguments)]
 fn classification(
-    feats: &Mat<f64>,
+    feats: MatRef<'_, f64>,
     labels: &[usize],
     classes: usize,
     per: usize,
@@ -995,8 +1011,13 @@ fn force_run(
     }))
 }
 
+/// Samples `r` of features stored as columns (`F × T`), as a `T × F` view.
+fn samples<'a>(ft: &'a Mat<f64>, r: &std::ops::Range<usize>) -> MatRef<'a, f64> {
+    ft.transpose().subrows(r.start, r.len())
+}
+
 /// The last row of a feature matrix.
-fn x_last(m: &Mat<f64>) -> Vec<f64> {
+fn x_last(m: MatRef<'_, f64>) -> Vec<f64> {
     (0..m.ncols()).map(|j| m[(m.nrows() - 1, j)]).collect()
 }
 

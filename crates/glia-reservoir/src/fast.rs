@@ -302,6 +302,21 @@ impl FastEsn {
         }
     }
 
+    /// Run over the series `u` (one input dimension) and return the features as the columns
+    /// of an `F × T` matrix (column `s` is the state after step `s`): each step writes one
+    /// contiguous column and no transpose is needed (`run_columns(u).transpose()` is the
+    /// `T × F` matrix of [`FastEsn::run`], as a strided view).
+    pub fn run_columns(&mut self, u: &[f64]) -> Mat<f64> {
+        let mut out = Mat::<f64>::zeros(self.n, u.len());
+        for (s, &v) in u.iter().enumerate() {
+            self.advance(v as f32);
+            for (o, &x) in out.col_as_slice_mut(s).iter_mut().zip(&self.x) {
+                *o = f64::from(x);
+            }
+        }
+        out
+    }
+
     /// Run over the series `u` (one input dimension) and return the `T × F` feature matrix
     /// (as [`Esn::run`]).
     pub fn run(&mut self, u: &[f64]) -> Mat<f64> {
