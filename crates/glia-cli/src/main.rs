@@ -201,6 +201,11 @@ enum Command {
         /// Random seed (overrides `seed`).
         #[arg(long)]
         seed: Option<u64>,
+        /// Simulate at most this many new checkpoints (chunks of `protocol.chunk` samples,
+        /// kept in OUT/partial/), then stop; rerun the same command to continue. An
+        /// interrupted run continues from its checkpoints without this flag too.
+        #[arg(long)]
+        max_chunks: Option<usize>,
     },
     /// Time a bundled benchmark network or a model file (build and simulation, synaptic events
     /// per second, peak memory).
@@ -459,6 +464,7 @@ fn run(
             false,
             common.threads.unwrap_or(0),
             common.seed,
+            None,
         )
         .map_err(Failure::Input);
     }
@@ -1152,8 +1158,16 @@ fn main() -> ExitCode {
             readout_only,
             threads,
             seed,
-        } => nalsm::nalsm(config, out.clone(), *readout_only, *threads, *seed)
-            .map_err(Failure::Input),
+            max_chunks,
+        } => nalsm::nalsm(
+            config,
+            out.clone(),
+            *readout_only,
+            *threads,
+            *seed,
+            *max_chunks,
+        )
+        .map_err(Failure::Input),
         Command::Bench {
             network,
             json,

@@ -47,6 +47,7 @@ pub fn nalsm(
     readout_only: bool,
     threads: usize,
     seed: Option<u64>,
+    max_chunks: Option<usize>,
 ) -> Result<(), String> {
     let mut cfg = glia_nalsm::Config::load(config).map_err(|e| e.to_string())?;
     if let Some(o) = out {
@@ -74,18 +75,27 @@ pub fn nalsm(
     let m = pool
         .install(|| {
             if readout_only {
-                glia_nalsm::readout_only(&cfg, &bars)
+                glia_nalsm::readout_only(&cfg, &bars).map(Some)
             } else {
-                glia_nalsm::run(&cfg, &bars)
+                glia_nalsm::run_limited(&cfg, max_chunks, &bars)
             }
         })
         .map_err(|e| e.to_string())?;
     bars.finish();
+    let Some(m) = m else {
+        eprintln!(
+            "stopped after {} new checkpoint(s) in {}; run the same command again to continue",
+            max_chunks.unwrap_or(0),
+            cfg.out.join("partial").display()
+        );
+        return Ok(());
+    };
     if let Some(s) = &m.simulation {
         eprintln!(
-            "simulation: init {:.1} s, samples {:.1} s, test rate {:.1} Hz, branching {}",
+            "simulation: init {:.1} s, samples {:.1} s ({} samples from checkpoints), test rate {:.1} Hz, branching {}",
             s.init_s,
             s.samples_s,
+            s.reused,
             s.test_rate_hz,
             s.branching
                 .map(|b| format!("{b:.3}"))

@@ -180,6 +180,10 @@ pub struct ProtocolConfig {
     pub val: usize,
     /// Test samples (the first of MNIST's 10 000 test images).
     pub test: usize,
+    /// Checkpoint size: the features are simulated in chunks of this many samples, and the
+    /// initialisation's weights saved every this many initialisation samples, atomically, in
+    /// `OUT/partial/`; a rerun of the same configuration continues from there.
+    pub chunk: usize,
 }
 
 impl Default for ProtocolConfig {
@@ -191,12 +195,46 @@ impl Default for ProtocolConfig {
             train: 50_000,
             val: 10_000,
             test: 10_000,
+            chunk: 2_000,
         }
     }
 }
 
-/// Softmax readout trained by mini-batch Adam; the epoch with the best validation accuracy
-/// gives the test accuracy.
+/// Optimiser of the softmax readout.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Optimizer {
+    /// Adam (β₁ = 0.9, β₂ = 0.999, ε = 1e-8) with step size `lr`.
+    Adam,
+    /// Adadelta (Zeiler 2012, as TensorFlow applies it: `rho`, `eps`, step scaled by `lr`),
+    /// the authors' readout optimiser.
+    Adadelta,
+}
+
+/// Scaling of the L1-normalised spike counts before the readout.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Scaling {
+    /// Every feature standardised with the training set's mean and standard deviation.
+    Standardise,
+    /// Every block of `batch` consecutive samples divided by its largest value (the authors'
+    /// `x / max(x)` over a mini-batch; blocks are taken in sample order for every split).
+    BatchMax,
+}
+
+/// Training targets of the cross-entropy.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Targets {
+    /// One-hot labels.
+    OneHot,
+    /// The authors' targets: the softmax of a ±1 label vector (+1 for the class, −1 for the
+    /// others), i.e. e²/(e² + 9) ≈ 0.451 for the class and 1/(e² + 9) ≈ 0.061 for each other.
+    SoftmaxPm1,
+}
+
+/// Softmax readout trained by mini-batch gradient descent; the epoch with the best validation
+/// accuracy gives the test accuracy.
 #[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct ReadoutConfig {
@@ -204,10 +242,23 @@ pub struct ReadoutConfig {
     pub epochs: usize,
     /// Samples per mini-batch.
     pub batch: usize,
-    /// Adam step size.
+    /// Step size (Adam) or the factor on the Adadelta update.
     pub lr: f64,
     /// L2 penalty λ/2‖W‖² on the weights.
     pub lambda: f64,
+    /// `adam` or `adadelta`.
+    pub optimizer: Optimizer,
+    /// Adadelta's decay of its running averages.
+    pub rho: f64,
+    /// Adadelta's ε.
+    pub eps: f64,
+    /// `standardise` or `batch_max`.
+    pub scaling: Scaling,
+    /// `one_hot` or `softmax_pm1`.
+    pub targets: Targets,
+    /// Visit the training samples in a new random order every epoch (else in sample order,
+    /// as the authors do).
+    pub shuffle: bool,
 }
 
 impl Default for ReadoutConfig {
@@ -217,6 +268,12 @@ impl Default for ReadoutConfig {
             batch: 64,
             lr: 1e-3,
             lambda: 1e-5,
+            optimizer: Optimizer::Adam,
+            rho: 0.95,
+            eps: 1e-8,
+            scaling: Scaling::Standardise,
+            targets: Targets::OneHot,
+            shuffle: true,
         }
     }
 }
@@ -416,6 +473,9 @@ impl Config {
                 format!("must be in [1, 10 000], got {}", pr.test),
             ));
         }
+        if pr.chunk == 0 {
+            return Err(NalsmError::config("protocol.chunk", "must be ≥ 1"));
+        }
         let r = &self.readout;
         if r.epochs == 0 {
             return Err(NalsmError::config("readout.epochs", "must be ≥ 1"));
@@ -425,6 +485,13 @@ impl Config {
         }
         positive("readout.lr", r.lr)?;
         non_negative("readout.lambda", r.lambda)?;
+        if !(r.rho > 0.0 && r.rho < 1.0) {
+            return Err(NalsmError::config(
+                "readout.rho",
+                format!("must be in (0, 1), got {}", r.rho),
+            ));
+        }
+        positive("readout.eps", r.eps)?;
         let b = &self.branching;
         if b.samples > pr.test {
             return Err(NalsmError::config(

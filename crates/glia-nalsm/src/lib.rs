@@ -62,8 +62,7 @@ fn metrics(
 ) -> Metrics {
     progress.phase("readout", cfg.readout.epochs as u64);
     let t = Instant::now();
-    let fit = protocol::fit_readout(cfg, f);
-    progress.inc(cfg.readout.epochs as u64);
+    let fit = protocol::fit_readout(cfg, f, progress);
     let n = f.neurons.max(1);
     Metrics {
         mode: cfg.mode.name(),
@@ -90,16 +89,35 @@ fn create_out(cfg: &Config) -> Result<()> {
         .map_err(|e| NalsmError::config("out", format!("cannot create {}: {e}", cfg.out.display())))
 }
 
-/// The whole pipeline: load MNIST, simulate, write `OUT/features.npz`, fit the readout, write
-/// `OUT/metrics.json`.
+/// The whole pipeline: load MNIST, simulate (with checkpoints in `OUT/partial/`, reused by a
+/// rerun of the same configuration after an interruption), write `OUT/features.npz`, fit the
+/// readout, write `OUT/metrics.json`, remove `OUT/partial/`.
 pub fn run(cfg: &Config, progress: &dyn Progress) -> Result<Metrics> {
+    Ok(run_limited(cfg, None, progress)?.expect("no chunk limit"))
+}
+
+/// [`run`], simulating at most `max_chunks` new checkpoints (initialisation or feature
+/// chunks of `protocol.chunk` samples) when given: `Ok(None)` means the checkpoints are saved
+/// and work remains; run again to continue.
+pub fn run_limited(
+    cfg: &Config,
+    max_chunks: Option<usize>,
+    progress: &dyn Progress,
+) -> Result<Option<Metrics>> {
     create_out(cfg)?;
     let data = protocol::load_data(cfg)?;
-    let (f, w_ini, report) = protocol::simulate(cfg, &data, progress);
+    let partial = cfg.out.join("partial");
+    let Some((f, w_ini, report)) =
+        protocol::simulate_resumable(cfg, &data, &partial, max_chunks, progress)?
+    else {
+        return Ok(None);
+    };
     protocol::write_features(&cfg.out.join("features.npz"), &f, &w_ini)?;
+    std::fs::remove_dir_all(&partial)
+        .map_err(|e| NalsmError::Data(format!("{}: {e}", partial.display())))?;
     let m = metrics(cfg, &f, Some(report), progress);
     write_metrics(cfg, &m)?;
-    Ok(m)
+    Ok(Some(m))
 }
 
 /// Refit the readout on `OUT/features.npz` of an earlier run and rewrite `OUT/metrics.json`

@@ -8,13 +8,14 @@
 //! number of threads.
 
 use crate::branching::branching;
-use crate::config::{Config, Mode};
+use crate::config::{Config, Mode, Scaling};
 use crate::encode::{Encoded, encode, rescale_factor};
 use crate::error::{NalsmError, Result};
 use crate::kernel::{InputStream, Params, Sim};
 use crate::liquid::Liquid;
 use crate::readout::{self, Fit};
 use glia_core::{CounterRng, Purpose};
+use glia_io::ArrayData;
 use rayon::prelude::*;
 use serde::Serialize;
 use std::path::Path;
@@ -139,6 +140,9 @@ pub struct SimReport {
     pub samples_s: f64,
     /// Simulated 1-ms steps (initialisation plus samples).
     pub steps: u64,
+    /// Initialisation and feature samples taken from the checkpoints of an earlier,
+    /// interrupted run (not simulated, nor timed, by this one).
+    pub reused: usize,
     /// Mean liquid firing rate over the test samples \[Hz\].
     pub test_rate_hz: f64,
     /// Branching factor (paper's definition) over the first `branching.samples` test
@@ -161,10 +165,34 @@ pub fn initialise(
     if cfg.mode == Mode::Lsm || cfg.protocol.init_samples == 0 {
         return w;
     }
+    progress.phase("init", cfg.protocol.init_samples as u64);
+    init_range(
+        cfg,
+        liq,
+        p,
+        data,
+        &mut w,
+        0..cfg.protocol.init_samples,
+        progress,
+    );
+    w
+}
+
+/// Initialisation samples `range` (each starts from the reset state, so a range can be run
+/// on the weights the previous ranges left).
+fn init_range(
+    cfg: &Config,
+    liq: &Liquid,
+    p: &Params,
+    data: &Data,
+    w: &mut [f32],
+    range: std::ops::Range<usize>,
+    progress: &dyn Progress,
+) {
     let mut sim = Sim::new(liq, p);
     let mut counts = vec![0u32; liq.n];
-    progress.phase("init", cfg.protocol.init_samples as u64);
-    for k in 0..cfg.protocol.init_samples {
+    let mut pending = 0;
+    for k in range {
         let img = CounterRng::new(cfg.seed, Purpose::Initial, 1, k as u32, 0)
             .below(data.train.len() as u64) as usize;
         let stream = InputStream {
@@ -175,7 +203,7 @@ pub fn initialise(
         sim.run(
             liq,
             p,
-            &mut w,
+            w,
             &data.train[img],
             stream,
             cfg.protocol.init_ms,
@@ -183,12 +211,13 @@ pub fn initialise(
             &mut counts,
             None,
         );
-        if k % 64 == 63 {
+        pending += 1;
+        if pending == 64 {
             progress.inc(64);
+            pending = 0;
         }
     }
-    progress.inc(cfg.protocol.init_samples as u64 % 64);
-    w
+    progress.inc(pending);
 }
 
 /// Simulate every sample of `images` from `w_ini`; `ids` are their input-stream ids. The
@@ -251,17 +280,206 @@ pub fn sample_counts(
 }
 
 /// Build the liquid, run the initialisation and every sample; returns the features, W_INI
-/// and the report.
+/// and the report. Nothing is written to disk (see [`simulate_resumable`]).
 pub fn simulate(
     cfg: &Config,
     data: &Data,
     progress: &dyn Progress,
 ) -> (Features, Vec<f32>, SimReport) {
+    match simulate_inner(cfg, data, None, None, progress) {
+        Ok(Some(r)) => r,
+        _ => unreachable!("a simulation without checkpoints neither fails nor stops"),
+    }
+}
+
+/// [`simulate`] with checkpoints in `dir` (created if needed): the initialisation's weights
+/// every `protocol.chunk` initialisation samples (`init.npz`), then the spike counts of every
+/// chunk of `protocol.chunk` samples of each split (`test_K.npz`, `val_K.npz`,
+/// `train_K.npz`), each file written atomically. Whatever `dir` already holds from an
+/// interrupted run of the same configuration (checked against `dir/fingerprint.txt`) is
+/// reused, so the result is bit-identical to an uninterrupted run. With `max_chunks`, at
+/// most that many new checkpoints are simulated and `Ok(None)` is returned if work remains.
+pub fn simulate_resumable(
+    cfg: &Config,
+    data: &Data,
+    dir: &Path,
+    max_chunks: Option<usize>,
+    progress: &dyn Progress,
+) -> Result<Option<(Features, Vec<f32>, SimReport)>> {
+    simulate_inner(cfg, data, Some(dir), max_chunks, progress)
+}
+
+/// What determines the simulated features (everything but the readout, the branching
+/// measurement and the output folder); `Debug` prints floats exactly.
+pub fn fingerprint(cfg: &Config, data: &Data) -> String {
+    let pr = &cfg.protocol;
+    format!(
+        "glia-nalsm checkpoint v1\nmode {:?}\nseed {}\nliquid {:?}\ninput {:?}\nplasticity {:?}\n\
+         init {} x {} ms\nsample {} ms\nchunk {}\nmnist {:?}\nimages {} {} {} (val from {}), {} pixels\n",
+        cfg.mode,
+        cfg.seed,
+        cfg.liquid,
+        cfg.input,
+        cfg.plasticity,
+        pr.init_samples,
+        pr.init_ms,
+        pr.sample_ms,
+        pr.chunk,
+        cfg.mnist_dir,
+        data.train.len(),
+        data.val.len(),
+        data.test.len(),
+        data.val_start,
+        data.pixels,
+    )
+}
+
+/// The checkpoint folder of a run.
+struct Checkpoints<'a> {
+    dir: &'a Path,
+    /// New checkpoints still allowed in this call.
+    budget: Option<usize>,
+    /// Samples (initialisation and features) taken from earlier runs.
+    reused: usize,
+}
+
+impl Checkpoints<'_> {
+    fn open<'a>(dir: &'a Path, fp: &str, budget: Option<usize>) -> Result<Checkpoints<'a>> {
+        let io = |e: std::io::Error| NalsmError::Data(format!("{}: {e}", dir.display()));
+        std::fs::create_dir_all(dir).map_err(io)?;
+        let fpath = dir.join("fingerprint.txt");
+        match std::fs::read_to_string(&fpath) {
+            Ok(old) if old != fp => {
+                return Err(NalsmError::Data(format!(
+                    "{} holds checkpoints of a different configuration (see its \
+                     fingerprint.txt); delete the folder or choose another `out`",
+                    dir.display()
+                )));
+            }
+            Ok(_) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                let mut f = glia_io::AtomicFile::create(&fpath)?;
+                std::io::Write::write_all(f.writer(), fp.as_bytes()).map_err(io)?;
+                f.commit()?;
+            }
+            Err(e) => return Err(io(e)),
+        }
+        Ok(Checkpoints {
+            dir,
+            budget,
+            reused: 0,
+        })
+    }
+
+    /// Whether one more checkpoint may be simulated (and count it).
+    fn take(&mut self) -> bool {
+        match &mut self.budget {
+            Some(0) => false,
+            Some(b) => {
+                *b -= 1;
+                true
+            }
+            None => true,
+        }
+    }
+
+    fn read_init(&self, synapses: usize) -> Result<Option<(usize, Vec<f32>)>> {
+        let path = self.dir.join("init.npz");
+        if !path.exists() {
+            return Ok(None);
+        }
+        let done = glia_io::read_npz_array(&path, "done")?;
+        let w = glia_io::read_npz_array(&path, "w")?;
+        match (done, w) {
+            (Some((_, ArrayData::Int(d))), Some((shape, ArrayData::Float(w))))
+                if d.len() == 1 && d[0] >= 0 && shape == [synapses] =>
+            {
+                Ok(Some((d[0] as usize, w.iter().map(|&x| x as f32).collect())))
+            }
+            _ => Err(NalsmError::Data(format!(
+                "{}: not an initialisation checkpoint of this liquid",
+                path.display()
+            ))),
+        }
+    }
+
+    fn write_init(&self, done: usize, w: &[f32]) -> Result<()> {
+        use ndarray::Array1;
+        let mut z = glia_io::NpzOut::create(&self.dir.join("init.npz"))?;
+        z.add("done", &Array1::from(vec![done as i64]))?;
+        z.add("w", &Array1::from(w.to_vec()))?;
+        z.finish()?;
+        Ok(())
+    }
+
+    fn read_counts(&self, name: &str, rows: usize, n: usize) -> Result<Option<Vec<u16>>> {
+        let path = self.dir.join(format!("{name}.npz"));
+        if !path.exists() {
+            return Ok(None);
+        }
+        match glia_io::read_npz_array(&path, "counts")? {
+            Some((shape, ArrayData::Int(v))) if shape == [rows, n] => {
+                Ok(Some(v.iter().map(|&x| x.clamp(0, 65_535) as u16).collect()))
+            }
+            _ => Err(NalsmError::Data(format!(
+                "{}: not a chunk of {rows} samples × {n} neurons",
+                path.display()
+            ))),
+        }
+    }
+
+    fn write_counts(&self, name: &str, counts: &[u16], n: usize) -> Result<()> {
+        use ndarray::Array2;
+        let mut z = glia_io::NpzOut::create(&self.dir.join(format!("{name}.npz")))?;
+        let a = Array2::from_shape_vec((counts.len() / n, n), counts.to_vec()).expect("shape");
+        z.add("counts", &a)?;
+        z.finish()?;
+        Ok(())
+    }
+}
+
+fn simulate_inner(
+    cfg: &Config,
+    data: &Data,
+    dir: Option<&Path>,
+    max_chunks: Option<usize>,
+    progress: &dyn Progress,
+) -> Result<Option<(Features, Vec<f32>, SimReport)>> {
     let liq = Liquid::build(cfg, data.pixels);
     let p = Params::new(cfg);
+    let fp = fingerprint(cfg, data);
+    let mut ck = dir
+        .map(|d| Checkpoints::open(d, &fp, max_chunks))
+        .transpose()?;
+    let pr = &cfg.protocol;
+    let chunk = pr.chunk;
+    // 1. Initialisation.
     let t0 = Instant::now();
-    let w_ini = initialise(cfg, &liq, &p, data, progress);
+    let w_ini: Vec<f32> = if cfg.mode == Mode::Lsm || pr.init_samples == 0 {
+        liq.w0.to_vec()
+    } else if let Some(ck) = ck.as_mut() {
+        progress.phase("init", pr.init_samples as u64);
+        let (mut done, mut w) = ck
+            .read_init(liq.synapses())?
+            .unwrap_or_else(|| (0, liq.w0.to_vec()));
+        done = done.min(pr.init_samples);
+        ck.reused += done;
+        progress.inc(done as u64);
+        while done < pr.init_samples {
+            if !ck.take() {
+                return Ok(None);
+            }
+            let end = (done + chunk).min(pr.init_samples);
+            init_range(cfg, &liq, &p, data, &mut w, done..end, progress);
+            done = end;
+            ck.write_init(done, &w)?;
+        }
+        w
+    } else {
+        initialise(cfg, &liq, &p, data, progress)
+    };
     let init_s = t0.elapsed().as_secs_f64();
+    // 2. Features, split by split, chunk by chunk.
     let t1 = Instant::now();
     let total = (data.train.len() + data.val.len() + data.test.len()) as u64;
     progress.phase("samples", total);
@@ -271,13 +489,69 @@ pub fn simulate(
         .collect();
     let ids_te: Vec<u32> = (0..data.test.len()).map(|i| 60_000 + i as u32).collect();
     let b = &cfg.branching;
-    let (test, recs) = sample_counts(
-        cfg, &liq, &p, &w_ini, &data.test, &ids_te, b.samples, progress,
-    );
-    let (val, _) = sample_counts(cfg, &liq, &p, &w_ini, &data.val, &ids_v, 0, progress);
-    let (train, _) = sample_counts(cfg, &liq, &p, &w_ini, &data.train, &ids_tr, 0, progress);
+    let n = liq.n;
+    let mut split = |name: &str, images: &[Encoded], ids: &[u32]| -> Result<Option<Vec<u16>>> {
+        let Some(ck) = ck.as_mut() else {
+            return Ok(Some(
+                sample_counts(cfg, &liq, &p, &w_ini, images, ids, 0, progress).0,
+            ));
+        };
+        let mut out = Vec::with_capacity(images.len() * n);
+        for (k, start) in (0..images.len()).step_by(chunk).enumerate() {
+            let end = (start + chunk).min(images.len());
+            let file = format!("{name}_{k}");
+            if let Some(c) = ck.read_counts(&file, end - start, n)? {
+                ck.reused += end - start;
+                progress.inc((end - start) as u64);
+                out.extend_from_slice(&c);
+                continue;
+            }
+            if !ck.take() {
+                return Ok(None);
+            }
+            let (c, _) = sample_counts(
+                cfg,
+                &liq,
+                &p,
+                &w_ini,
+                &images[start..end],
+                &ids[start..end],
+                0,
+                progress,
+            );
+            ck.write_counts(&file, &c, n)?;
+            out.extend_from_slice(&c);
+        }
+        Ok(Some(out))
+    };
+    let Some(test) = split("test", &data.test, &ids_te)? else {
+        return Ok(None);
+    };
+    let Some(val) = split("val", &data.val, &ids_v)? else {
+        return Ok(None);
+    };
+    let Some(train) = split("train", &data.train, &ids_tr)? else {
+        return Ok(None);
+    };
+    // 3. Branching factor: the first test samples again, with their spikes recorded (same
+    // streams, so the same spikes as in their features).
+    let recs = if b.samples > 0 {
+        let k = b.samples.min(data.test.len());
+        sample_counts(
+            cfg,
+            &liq,
+            &p,
+            &w_ini,
+            &data.test[..k],
+            &ids_te[..k],
+            k,
+            &Silent,
+        )
+        .1
+    } else {
+        Vec::new()
+    };
     let samples_s = t1.elapsed().as_secs_f64();
-    let pr = &cfg.protocol;
     let steps = pr.init_samples as u64 * u64::from(pr.init_ms) * u64::from(cfg.mode != Mode::Lsm)
         + total * u64::from(pr.sample_ms);
     let spikes: u64 = test.iter().map(|&c| u64::from(c)).sum();
@@ -293,6 +567,7 @@ pub fn simulate(
         init_s,
         samples_s,
         steps,
+        reused: ck.as_ref().map_or(0, |c| c.reused),
         test_rate_hz,
         branching,
         threads: rayon::current_num_threads(),
@@ -306,17 +581,26 @@ pub fn simulate(
         test,
         test_y: data.test_y.clone(),
     };
-    (f, w_ini, report)
+    Ok(Some((f, w_ini, report)))
 }
 
-/// Fit the readout on features.
-pub fn fit_readout(cfg: &Config, f: &Features) -> Fit {
+/// Fit the readout on features (one progress unit per epoch).
+pub fn fit_readout(cfg: &Config, f: &Features, progress: &dyn Progress) -> Fit {
     let mut tr = readout::l1_rows(&f.train, f.neurons);
     let mut va = readout::l1_rows(&f.val, f.neurons);
     let mut te = readout::l1_rows(&f.test, f.neurons);
-    let (mu, inv) = readout::standardiser(&tr);
-    for m in [&mut tr, &mut va, &mut te] {
-        readout::standardise(m, &mu, &inv);
+    match cfg.readout.scaling {
+        Scaling::Standardise => {
+            let (mu, inv) = readout::standardiser(&tr);
+            for m in [&mut tr, &mut va, &mut te] {
+                readout::standardise(m, &mu, &inv);
+            }
+        }
+        Scaling::BatchMax => {
+            for m in [&mut tr, &mut va, &mut te] {
+                readout::batch_max(m, cfg.readout.batch);
+            }
+        }
     }
     readout::fit(
         &cfg.readout,
@@ -324,6 +608,7 @@ pub fn fit_readout(cfg: &Config, f: &Features) -> Fit {
         readout::Labelled(&tr, &f.train_y),
         readout::Labelled(&va, &f.val_y),
         readout::Labelled(&te, &f.test_y),
+        progress,
     )
 }
 
@@ -347,7 +632,6 @@ pub fn write_features(path: &Path, f: &Features, w_ini: &[f32]) -> Result<()> {
 
 /// Read features written by [`write_features`].
 pub fn read_features(path: &Path) -> Result<Features> {
-    use glia_io::ArrayData;
     let get = |name: &str| -> Result<(Vec<usize>, Vec<i64>)> {
         let (shape, data) = glia_io::read_npz_array(path, name)?
             .ok_or_else(|| NalsmError::Data(format!("{}: no array '{name}'", path.display())))?;
