@@ -20,8 +20,9 @@
 //! practice as follows: the fork happens while holding hdf5-metno's global (reentrant) HDF5 lock,
 //! so no other thread of the caller is inside HDF5 at that moment and the child, the same thread,
 //! may take the lock again; glibc's `malloc` is reset for the child by `fork` itself; the child
-//! touches nothing else of the caller's (no stdio, no thread pool, no locks of the caller's) and
-//! leaves with `_exit`, so no exit handler or buffered output of the caller runs twice. Should a
+//! touches nothing else of the caller's (no stdio, no thread pool, no locks of the caller's; it
+//! closes every inherited file descriptor but the standard streams and the pipe, so that no file
+//! the caller has open stays open, or locked, in the child) and leaves with `_exit`, so no exit handler or buffered output of the caller runs twice. Should a
 //! lock still be held by a vanished thread, the child hangs, and the deadline turns that into an
 //! error too. The child resets the crash and termination signals to their default action (a
 //! host such as libFuzzer or Python may have handlers that would otherwise treat the child's
@@ -32,7 +33,7 @@
 use crate::graph::Graph;
 use crate::{NirError, Result};
 use std::io::{Read, Write};
-use std::os::fd::AsRawFd;
+use std::os::fd::{AsRawFd, FromRawFd, IntoRawFd};
 use std::path::Path;
 use std::time::{Duration, Instant};
 
@@ -201,7 +202,7 @@ fn decode(path: &Path, msg: &[u8]) -> Result<Graph> {
 }
 
 /// The child: parse, send, `_exit`. Never returns.
-fn child(path: &Path, rd: std::io::PipeReader, mut wr: std::io::PipeWriter) -> ! {
+fn child(path: &Path, rd: std::io::PipeReader, wr: std::io::PipeWriter) -> ! {
     drop(rd);
     // SAFETY: plain libc calls on this process's own signal dispositions.
     unsafe {
@@ -219,6 +220,18 @@ fn child(path: &Path, rd: std::io::PipeReader, mut wr: std::io::PipeWriter) -> !
         #[cfg(target_os = "linux")]
         libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL);
     }
+    // Keep only the standard streams and the pipe (moved to descriptor 3): a file the caller
+    // had open at the fork (an HDF5 file another thread is writing, with its lock) must not stay
+    // open, and locked, for as long as this child lives.
+    let fd = wr.into_raw_fd();
+    // SAFETY: descriptors of this (child) process only; `fd` is the pipe's write end.
+    let out = unsafe {
+        if fd != 3 {
+            libc::dup2(fd, 3);
+        }
+        close_from(4);
+        std::fs::File::from_raw_fd(3)
+    };
     let result = std::panic::catch_unwind(|| crate::h5::read(path));
     let msg = match result {
         Ok(Ok(g)) => {
@@ -234,7 +247,34 @@ fn child(path: &Path, rd: std::io::PipeReader, mut wr: std::io::PipeWriter) -> !
         ]
         .concat(),
     };
-    let code = if wr.write_all(&msg).is_ok() { 0 } else { 1 };
+    let code = if (&out).write_all(&msg).is_ok() { 0 } else { 1 };
     // SAFETY: ends this (child) process without running the caller's exit handlers.
     unsafe { libc::_exit(code) }
+}
+
+/// Close every file descriptor from `first` on.
+///
+/// # Safety
+/// Only in the child, where nothing else uses them.
+unsafe fn close_from(first: libc::c_int) {
+    #[cfg(target_os = "linux")]
+    // SAFETY: closes descriptors of this process only.
+    if unsafe {
+        libc::syscall(
+            libc::SYS_close_range,
+            first as libc::c_uint,
+            libc::c_uint::MAX,
+            0,
+        )
+    } == 0
+    {
+        return;
+    }
+    // SAFETY: as above.
+    let max = unsafe { libc::sysconf(libc::_SC_OPEN_MAX) };
+    let max = if max > 0 { max.min(1 << 16) } else { 1 << 16 } as libc::c_int;
+    for fd in first..max {
+        // SAFETY: as above.
+        unsafe { libc::close(fd) };
+    }
 }
