@@ -212,15 +212,15 @@ pub fn run_checked_with(
     let mut fault = None;
     let mut last_ok = net.step;
     let mut active = on_nan != OnNan::Off;
+    let end = net.step + steps;
     let stats = net.run_with_check(steps, CHECK_EVERY, progress, &mut |n: &mut Network| {
-        // the cheap vectorised check first, also after the last step (it finds exactly what
-        // `scan` finds); the slow scan only locates a fault it found
-        if !active || state_finite(n) {
+        if !active || (state_finite(n) && n.step < end) {
             if active {
                 last_ok = n.step;
             }
             return between(n);
         }
+        // at the end of the run (or on a fault): locate precisely
         match scan(n, last_ok) {
             None => {
                 last_ok = n.step;
