@@ -58,15 +58,43 @@ pub fn idx(data: &[u8]) {
     let _ = glia_memory::mnist::parse_idx(data, 1, "fuzz-idx1-ubyte");
 }
 
+/// How long the isolated NIR reader may take per input in [`nir`] (below libFuzzer's
+/// `-timeout=20`, so that a hang inside HDF5 is the product's refusal, not a fuzzer timeout).
+#[cfg(feature = "nir")]
+const NIR_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
+
 /// NIR file bytes (HDF5) through glia's reader, the import into a glia model and the model's
 /// validation. The reader takes a path, so the bytes are written to `scratch/input.nir` first
 /// (`scratch`: a directory of this process).
+///
+/// The product's reader, [`glia_nir::read`], parses in a child process (a crash of the HDF5
+/// library there is its clean refusal, `ReaderCrashed`); libFuzzer sees no coverage from a
+/// child. So when the child did not crash or hang, the same file is parsed again in this
+/// process ([`glia_nir::read_in_process`], deterministic, hence known not to crash on it) for
+/// coverage, and both results must agree bit for bit: the graph sent over the pipe, or the error.
 #[cfg(feature = "nir")]
 pub fn nir(data: &[u8], scratch: &Path) {
+    use glia_nir::NirError;
     let file = scratch.join("input.nir");
     std::fs::write(&file, data).expect("scratch file");
-    let Ok(graph) = glia_nir::read(&file) else {
+    let isolated = glia_nir::read_with_timeout(&file, NIR_TIMEOUT);
+    if let Err(NirError::ReaderCrashed { .. } | NirError::ReaderTimeout { .. }) = isolated {
         return;
+    }
+    let here = glia_nir::read_in_process(&file);
+    let graph = match (isolated, here) {
+        (Ok(a), Ok(b)) => {
+            assert!(
+                a.to_bytes() == b.to_bytes(),
+                "the isolated and the in-process reader return different graphs"
+            );
+            a
+        }
+        (Err(a), Err(b)) => {
+            assert_eq!(a.to_string(), b.to_string(), "different errors");
+            return;
+        }
+        (a, b) => panic!("the isolated reader gave {a:?}, the in-process reader {b:?}"),
     };
     let Ok(imported) = glia_nir::import(&graph, &glia_nir::ImportOptions::default()) else {
         return;

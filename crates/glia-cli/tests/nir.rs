@@ -91,3 +91,36 @@ fn import_run_export() {
         "{e}"
     );
 }
+
+/// Regression (issue 12, `nir` fuzz target): a file on which the HDF5 C library segfaults is
+/// read in a child process, so `glia nir import` reports it (exit 2) instead of crashing. (The
+/// segfault depends on the address-space layout, rarely the wild read finds mapped memory: up to
+/// 3 attempts, each must exit 2 without a panic, one must report the crash.)
+#[cfg(all(unix, feature = "nir"))]
+#[test]
+fn hdf5_crash_is_a_clear_error() {
+    let f = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../fuzz/regressions/nir/crash-335c0789a8ba5b62bb6995f52f68d5085a5a9cd7");
+    let dir = tempfile::tempdir().unwrap();
+    let mut seen = Vec::new();
+    for _ in 0..3 {
+        let o = Command::new(GLIA)
+            .args(["nir", "import", f.to_str().unwrap(), "--dt", "0.1", "-o"])
+            .arg(dir.path().join("m.toml"))
+            .output()
+            .unwrap();
+        let e = String::from_utf8_lossy(&o.stderr).into_owned();
+        assert_eq!(o.status.code(), Some(2), "{e}");
+        assert!(!e.contains("panicked"), "{e}");
+        if e.contains("the HDF5 library crashed (SIGSEGV) reading ")
+            && e.contains(
+                "crash-335c0789a8ba5b62bb6995f52f68d5085a5a9cd7: the file is corrupt or not a NIR file",
+            )
+        {
+            assert!(!dir.path().join("m.toml").exists());
+            return;
+        }
+        seen.push(e);
+    }
+    panic!("no crash reported in 3 attempts: {seen:#?}");
+}

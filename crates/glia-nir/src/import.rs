@@ -390,6 +390,28 @@ fn ints(name: &str, n: &Node, key: &str, dims: usize, default: i64) -> Result<Ve
     }
 }
 
+/// Most neurons on either side of a convolution that the import unrolls (a corrupt file can claim
+/// sizes or padding that would take years to unroll and more memory than exists).
+const MAX_CONV_UNITS: usize = 1 << 24;
+/// Most synapses one convolution unrolls into (about 2 GiB while importing).
+const MAX_CONV_SYNAPSES: usize = 1 << 27;
+
+/// The output positions `o` in `0..n_out` whose input position `o·stride − pad + off` lies in
+/// `0..n_in` (a range, as the input position grows with `o`; `stride` ≥ 1).
+fn reach(n_out: usize, n_in: usize, stride: i64, pad: i64, off: i128) -> std::ops::Range<usize> {
+    let (s, c) = (i128::from(stride), off - i128::from(pad));
+    // o·s + c ≥ 0  ⇔  o ≥ ceil(−c / s)
+    let lo = if c >= 0 { 0 } else { (-c + s - 1) / s };
+    // o·s + c ≤ n_in − 1  ⇔  o ≤ floor((n_in − 1 − c) / s)
+    let top = n_in as i128 - 1 - c;
+    if top < 0 {
+        return 0..0;
+    }
+    let hi = (top / s + 1).min(n_out as i128);
+    let lo = lo.min(hi);
+    lo as usize..hi as usize
+}
+
 /// Unroll a Conv1d/Conv2d into a sparse matrix; returns the columns, the output shape and the
 /// bias expanded to every output element.
 fn conv(name: &str, n: &Node, in_shape: &[usize]) -> Result<(Columns, Vec<usize>, Vec<f64>)> {
@@ -413,13 +435,22 @@ fn conv(name: &str, n: &Node, in_shape: &[usize]) -> Result<(Columns, Vec<usize>
         ));
     }
     let padding = ints(name, n, "padding", d, 0)?;
-    let c_in = c_in_g * groups;
+    let Some(c_in) = c_in_g.checked_mul(groups) else {
+        return Err(NirError::node(
+            format!("{}.groups", at(name)),
+            format!("{groups} groups of {c_in_g} input channels is too many"),
+        ));
+    };
     // spatial input shape: from the flow (C, ...) or the node's input_shape
     let spatial: Vec<usize> = if in_shape.len() == d + 1 && in_shape[0] == c_in {
         in_shape[1..].to_vec()
     } else if let Some(f) = n.fields.get("input_shape") {
         let s: Vec<usize> = f.data.iter().map(|&x| x as usize).collect();
-        if s.len() != d || c_in * size_of(&s) != size_of(in_shape) {
+        let n = s
+            .iter()
+            .try_fold(c_in, |a, &x| a.checked_mul(x))
+            .unwrap_or(usize::MAX);
+        if s.len() != d || n != size_of(in_shape) {
             return Err(NirError::node(
                 format!("{}.input_shape", at(name)),
                 format!(
@@ -446,11 +477,14 @@ fn conv(name: &str, n: &Node, in_shape: &[usize]) -> Result<(Columns, Vec<usize>
             "bad groups, stride, dilation or padding",
         ));
     }
+    // in i128: padding, dilation and kernel sizes of a corrupt file can overflow i64 products
     let out_sp: Vec<usize> = (0..d)
         .map(|i| {
-            let span = dilation[i] * (k[i] as i64 - 1) + 1;
-            let o = (spatial[i] as i64 + 2 * padding[i] - span) / stride[i] + 1;
-            o.max(0) as usize
+            let span = i128::from(dilation[i]) * (k[i] as i128 - 1) + 1;
+            let o = (spatial[i] as i128 + 2 * i128::from(padding[i]) - span)
+                / i128::from(stride[i])
+                + 1;
+            o.clamp(0, usize::MAX as i128) as usize
         })
         .collect();
     let (ho, wo) = if d == 1 {
@@ -479,10 +513,43 @@ fn conv(name: &str, n: &Node, in_shape: &[usize]) -> Result<(Columns, Vec<usize>
     } else {
         (dilation[0], dilation[1])
     };
-    let mut cols: Columns = vec![Vec::new(); c_in * hi * wi];
-    let per_group_out = c_out / groups;
+    let outputs = (c_out as u128) * (ho as u128) * (wo as u128);
+    let inputs = (c_in as u128) * (hi as u128) * (wi as u128);
+    if outputs > MAX_CONV_UNITS as u128 || inputs > MAX_CONV_UNITS as u128 {
+        return Err(NirError::node(
+            at(name),
+            format!(
+                "unrolls into {outputs} outputs from {inputs} inputs: more than the {MAX_CONV_UNITS} glia imports (corrupt sizes, padding or stride?)"
+            ),
+        ));
+    }
     let wv = w.as_standard_layout();
     let ws = wv.as_slice().expect("standard layout");
+    // the output rows (columns) each kernel row (column) reaches: counted in closed form first,
+    // so that a convolution too large to unroll is refused before anything is allocated
+    let ys: Vec<std::ops::Range<usize>> = (0..kh)
+        .map(|ky| reach(ho, hi, sh, ph, ky as i128 * i128::from(dh)))
+        .collect();
+    let xs: Vec<std::ops::Range<usize>> = (0..kw)
+        .map(|kx| reach(wo, wi, sw, pw, kx as i128 * i128::from(dw)))
+        .collect();
+    let mut synapses = 0u128;
+    for (i, &val) in ws.iter().enumerate() {
+        if val != 0.0 {
+            let (ky, kx) = ((i / kw) % kh, i % kw);
+            synapses += (ys[ky].len() * xs[kx].len()) as u128;
+        }
+    }
+    if synapses > MAX_CONV_SYNAPSES as u128 {
+        return Err(NirError::node(
+            at(name),
+            format!(
+                "unrolls into {synapses} synapses, more than the {MAX_CONV_SYNAPSES} glia imports per convolution"
+            ),
+        ));
+    }
+    let mut cols: Columns = vec![Vec::new(); c_in * hi * wi];
+    let per_group_out = c_out / groups;
     for co in 0..c_out {
         let g = co / per_group_out;
         for ci in 0..c_in_g {
@@ -493,18 +560,16 @@ fn conv(name: &str, n: &Node, in_shape: &[usize]) -> Result<(Columns, Vec<usize>
                     if val == 0.0 {
                         continue;
                     }
-                    for oy in 0..ho {
-                        let iy = (oy * sh as usize) as i64 - ph + (ky as i64) * dh;
-                        if iy < 0 || iy >= hi as i64 {
-                            continue;
-                        }
-                        for ox in 0..wo {
-                            let ix = (ox * sw as usize) as i64 - pw + (kx as i64) * dw;
-                            if ix < 0 || ix >= wi as i64 {
-                                continue;
-                            }
+                    for oy in ys[ky].clone() {
+                        let iy = (oy as i128 * i128::from(sh) - i128::from(ph)
+                            + ky as i128 * i128::from(dh))
+                            as usize;
+                        for ox in xs[kx].clone() {
+                            let ix = (ox as i128 * i128::from(sw) - i128::from(pw)
+                                + kx as i128 * i128::from(dw))
+                                as usize;
                             let out = (co * ho + oy) * wo + ox;
-                            let inp = (cin * hi + iy as usize) * wi + ix as usize;
+                            let inp = (cin * hi + iy) * wi + ix;
                             cols[inp].push((out as u32, val));
                         }
                     }
@@ -1080,4 +1145,38 @@ fn arriving_shape(w: &Walker<'_>, name: &str) -> Result<Vec<usize>> {
         cur = p;
     }
     Ok(Vec::new())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::reach;
+
+    /// `reach` is the set of output positions a brute-force scan finds, for strides, paddings,
+    /// offsets and sizes around the edge cases, and is empty or clipped for extreme padding.
+    #[test]
+    fn reach_matches_brute_force() {
+        for n_out in 0..7 {
+            for n_in in 0..7 {
+                for stride in 1..4i64 {
+                    for pad in -3..4i64 {
+                        for off in -4..8i128 {
+                            let brute: Vec<usize> = (0..n_out)
+                                .filter(|&o| {
+                                    let i = o as i128 * i128::from(stride) - i128::from(pad) + off;
+                                    (0..n_in as i128).contains(&i)
+                                })
+                                .collect();
+                            let r: Vec<usize> = reach(n_out, n_in, stride, pad, off).collect();
+                            assert_eq!(r, brute, "{n_out} {n_in} {stride} {pad} {off}");
+                        }
+                    }
+                }
+            }
+        }
+        let m = i64::MAX as usize;
+        assert_eq!(reach(usize::MAX, 5, 1, i64::MAX, 0), m..m + 5);
+        assert!(reach(1000, 5, 1, i64::MAX, 0).is_empty());
+        assert_eq!(reach(usize::MAX, 5, 1, i64::MIN, 0), 0..0);
+        assert_eq!(reach(1 << 40, 5, 1, 1 << 30, 0), (1 << 30)..((1 << 30) + 5));
+    }
 }

@@ -10,6 +10,13 @@
 //! - [`read()`] / [`write()`]: the HDF5 files, behind the `hdf5` cargo feature (it links the system
 //!   HDF5 library). Without the feature they return [`NirError::NoHdf5`].
 //!
+//! Which reader to use: [`read()`] is for files from anywhere (every glia entry point that reads
+//! a NIR file uses it): on unix it parses the file in a child process, so that a crash of the
+//! HDF5 C library on a corrupt file is an error ([`NirError::ReaderCrashed`]) and a hang is
+//! stopped ([`NirError::ReaderTimeout`]), see `isolate.rs`. [`read_in_process()`] parses in the
+//! calling process: for files glia wrote itself, and for tests and the fuzz target's coverage; a
+//! corrupt file can crash the process there.
+//!
 //! Units are converted once, here: NIR's seconds become milliseconds. NIR has no time step:
 //! the user chooses `dt`, and the conventions that make a continuous NIR graph a discrete glia
 //! network are documented in `docs/nir.md` (spikes as pulses of area `dt`, one step of
@@ -20,12 +27,15 @@ pub mod graph;
 #[cfg(feature = "hdf5")]
 mod h5;
 pub mod import;
+#[cfg(all(unix, feature = "hdf5"))]
+mod isolate;
 
 pub use export::export;
-pub use graph::{Field, Graph, Node};
+pub use graph::{DecodeError, Field, Graph, Node};
 pub use import::{ImportOptions, Imported, import};
 
 use std::path::Path;
+use std::time::Duration;
 
 /// Everything that can go wrong between NIR and glia.
 #[derive(Debug, thiserror::Error)]
@@ -56,6 +66,29 @@ pub enum NirError {
         path: std::path::PathBuf,
         /// What is wrong.
         message: String,
+    },
+    /// The HDF5 library crashed (or an invariant of the reader failed fatally) while the reader's
+    /// child process read the file: the caller is unharmed.
+    #[error(
+        "the HDF5 library crashed ({signal}) reading {}: the file is corrupt or not a NIR file",
+        .path.display()
+    )]
+    ReaderCrashed {
+        /// The file.
+        path: std::path::PathBuf,
+        /// The signal that ended the reader, e.g. `SIGSEGV`.
+        signal: String,
+    },
+    /// Reading the file took longer than the timeout; the reader's child process was killed.
+    #[error(
+        "reading {} took longer than {seconds} s and was stopped: the file is corrupt or not a NIR file (the HDF5 library can loop on corrupt files), or it is larger than the timeout allows",
+        .path.display()
+    )]
+    ReaderTimeout {
+        /// The file.
+        path: std::path::PathBuf,
+        /// The timeout \[s\].
+        seconds: f64,
     },
     /// glia was built without HDF5 support.
     #[error(
@@ -91,8 +124,34 @@ pub type Result<T, E = NirError> = std::result::Result<T, E>;
 /// Whether this build can read and write NIR (HDF5) files.
 pub const HAS_HDF5: bool = cfg!(feature = "hdf5");
 
-/// Read a NIR graph from an HDF5 file (as written by the Python `nir` package).
+/// How long [`read()`] lets the reader process take before stopping it.
+pub const READ_TIMEOUT: Duration = Duration::from_secs(300);
+
+/// Read a NIR graph from an HDF5 file (as written by the Python `nir` package), safely for
+/// untrusted files: on unix the file is parsed in a child process (a crash of the HDF5 library
+/// is [`NirError::ReaderCrashed`], a hang longer than [`READ_TIMEOUT`] is
+/// [`NirError::ReaderTimeout`]); elsewhere in this process, as [`read_in_process()`].
 pub fn read(path: &Path) -> Result<Graph> {
+    read_with_timeout(path, READ_TIMEOUT)
+}
+
+/// [`read()`] with another timeout (ignored where the read is not isolated, i.e. not on unix).
+pub fn read_with_timeout(path: &Path, timeout: Duration) -> Result<Graph> {
+    #[cfg(all(unix, feature = "hdf5"))]
+    {
+        isolate::read(path, timeout)
+    }
+    #[cfg(not(all(unix, feature = "hdf5")))]
+    {
+        let _ = timeout;
+        read_in_process(path)
+    }
+}
+
+/// Read a NIR file in this process: for trusted files (those glia wrote), tests, and the fuzz
+/// target's coverage. The same result as [`read()`], but a corrupt file can crash the process
+/// inside the HDF5 C library (a segmentation fault, not an error).
+pub fn read_in_process(path: &Path) -> Result<Graph> {
     #[cfg(feature = "hdf5")]
     {
         h5::read(path)

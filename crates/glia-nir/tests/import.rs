@@ -264,3 +264,24 @@ fn non_utf8_string_is_refused() {
     let e = glia_nir::read(&f).unwrap_err().to_string();
     assert!(e.contains("not valid UTF-8"), "{e}");
 }
+
+/// Regression (issue 12, `nir` fuzz target): a corrupt convolution whose sizes or padding
+/// unroll into an astronomical number of positions hung the import (a libFuzzer timeout, over
+/// 29 s); the positions a kernel reaches are now computed in closed form and the size is
+/// refused, naming the node, before anything is allocated.
+#[test]
+fn huge_convolution_is_refused_quickly() {
+    let f = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../fuzz/regressions/nir/timeout-d451a9ffb78127b1f07040e2ac473782e9f3cfe9");
+    let g = glia_nir::read(&f).unwrap();
+    let t = std::time::Instant::now();
+    let e = glia_nir::import(&g, &ImportOptions::default())
+        .unwrap_err()
+        .to_string();
+    assert!(t.elapsed().as_secs_f64() < 2.0, "{:?}", t.elapsed());
+    assert!(
+        e.starts_with("nodes.conv: unrolls into ")
+            && e.contains("outputs from 9 inputs: more than the 16777216 glia imports"),
+        "{e}"
+    );
+}
