@@ -145,8 +145,14 @@ fn read_graph(path: &Path, g: &hdf5::Group, at: &str) -> Result<Graph> {
     Ok(graph)
 }
 
-/// Read a NIR file.
+/// Read a NIR file. The whole read holds hdf5-metno's global lock, so the isolated reader's
+/// `fork` (taken under the same lock) never happens while this process has the file open: a
+/// child must not inherit an open, locked HDF5 file.
 pub fn read(path: &Path) -> Result<Graph> {
+    hdf5::sync::sync(|| read_locked(path))
+}
+
+fn read_locked(path: &Path) -> Result<Graph> {
     let f = hdf5::File::open(path).map_err(|x| err(path, format!("cannot open as HDF5: {x}")))?;
     let node = f
         .group("node")
@@ -205,8 +211,15 @@ fn write_graph(g: &hdf5::Group, graph: &Graph) -> hdf5::Result<()> {
     Ok(())
 }
 
-/// Write a NIR file (replacing an existing one).
+/// Write a NIR file (replacing an existing one). Holds hdf5-metno's global lock throughout, as
+/// [`read`] does: a reader child forked by another thread meanwhile would otherwise inherit the
+/// open file and its lock, and the next open of the file (e.g. the isolated read of what was
+/// just written) would fail with "unable to lock file".
 pub fn write(path: &Path, graph: &Graph) -> Result<()> {
+    hdf5::sync::sync(|| write_locked(path, graph))
+}
+
+fn write_locked(path: &Path, graph: &Graph) -> Result<()> {
     let f = hdf5::File::create(path).map_err(|x| err(path, format!("cannot create: {x}")))?;
     (|| -> hdf5::Result<()> {
         write_string(&f, "version", VERSION)?;
