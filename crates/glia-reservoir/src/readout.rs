@@ -83,11 +83,15 @@ struct Normal {
 }
 
 impl Normal {
+    /// The centred copy is made in the layout [`Normal::new_columns`] works in (`F × T`, one
+    /// contiguous column per sample), and the means are summed in the same order, so that
+    /// both give bit-identical readouts whatever the strides of `x` (faer's products round
+    /// differently for different layouts).
     fn new(x: MatRef<'_, f64>, y: MatRef<'_, f64>) -> Self {
         let (xm, ym) = (col_means(x), col_means(y));
-        let xc = centred(x, &xm);
+        let xct = Mat::from_fn(x.ncols(), x.nrows(), |i, s| x[(s, i)] - xm[i]);
         let yc = centred(y, &ym);
-        Self::from_centred(xc.transpose(), yc.as_ref(), xm, ym)
+        Self::from_centred(xct.as_ref(), yc.as_ref(), xm, ym)
     }
 
     /// As [`Normal::new`] with the features as the columns of `xt` (`F × T`, one contiguous
@@ -188,9 +192,12 @@ impl Ridge {
         Normal::new_columns(xt, y).solve(alpha)
     }
 
-    /// Predictions for the rows of `x`, `T × K`.
+    /// Predictions for the rows of `x`, `T × K`. The rows are first copied into one
+    /// column-major layout, so the result is bit-identical whatever the strides of `x` (a
+    /// numpy array, a transposed view of feature columns).
     pub fn predict(&self, x: MatRef<'_, f64>) -> Mat<f64> {
-        let mut y = x * &self.w;
+        let xc = Mat::from_fn(x.nrows(), x.ncols(), |i, j| x[(i, j)]);
+        let mut y = &xc * &self.w;
         for k in 0..y.ncols() {
             for i in 0..y.nrows() {
                 y[(i, k)] += self.b[k];
