@@ -119,6 +119,15 @@ def build(d: dict, bg: str) -> tuple[list, list, int]:
             "I_e": float(d["dc"][i])})
         pop.V_m = nest.random.normal(mean=V0_MEAN[i], std=V0_STD[i])
         pops.append(pop)
+    # NEST stores at most 134,217,726 connections per virtual process and synapse model: the
+    # full-scale model needs more on 2 threads, so each source population gets its own copy of
+    # static_synapse (the same model; only the storage is split).
+    syn_models = []
+    for name in POPS:
+        model = f"static_synapse_{name}"
+        if model not in nest.synapse_models:
+            nest.CopyModel("static_synapse", model)
+        syn_models.append(model)
     n_syn = 0
     for t, target in enumerate(pops):
         for s, source in enumerate(pops):
@@ -134,7 +143,7 @@ def build(d: dict, bg: str) -> tuple[list, list, int]:
                 mean_d * (1 + 10 * D_REL_SD))
             nest.Connect(source, target,
                          {"rule": "fixed_total_number", "N": int(d["syn"][t, s])},
-                         {"synapse_model": "static_synapse", "weight": weight, "delay": delay})
+                         {"synapse_model": syn_models[s], "weight": weight, "delay": delay})
             n_syn += int(d["syn"][t, s])
     if bg == "poisson":
         for i, target in enumerate(pops):
