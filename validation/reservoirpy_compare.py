@@ -16,19 +16,23 @@ metrics.json). Wall time is reservoir run + readout fit: for reservoirpy measure
 time including start-up, model build and file output is shown too). Median of ``--repeat``
 runs, alternating the two.
 
-Threads: glia runs with ``simulation.threads = 1`` (the kernel and the ridge fit are
-single-threaded). NumPy's BLAS (OpenBLAS in the PyPI wheels) uses one thread per core by
-default, which speeds up reservoirpy's readout fit (``X.T @ X``) on an idle machine and, on a
-loaded one, can slow it down (its threads spin while waiting). ``--blas-threads K`` pins it
-(it sets ``OPENBLAS_NUM_THREADS``/``OMP_NUM_THREADS``/``MKL_NUM_THREADS`` before NumPy is
-imported); the table's header says which setting ran.
+Threads: both sides are compared at equal thread counts, each setting in the same run and
+alternating: ``--threads 1,2`` (the default) runs glia with ``--threads 1`` against NumPy/SciPy
+with one OpenBLAS thread, then glia with ``--threads 2`` against two OpenBLAS threads (NumPy's
+default on a 2-core machine). OpenBLAS's thread count is switched at run time through its
+``*_set_num_threads`` entry points (found with ctypes in the loaded libraries, as threadpoolctl
+does). glia threads both the reservoir run and the ridge products with ``simulation.threads``
+(bit-identical results for any count: the script checks that every setting reports the same
+metrics); reservoirpy's run is single-threaded and only its readout fit (``X.T @ X``,
+``X.T @ Y``, ``linalg.solve``) uses BLAS threads.
 
 Usage: python3 validation/reservoirpy_compare.py [--glia target/release/glia] [--units 500]
-       [--blas-threads K]
+       [--threads 1,2] [--repeat 3]
 Needs: numpy, reservoirpy (pip install reservoirpy); exits 0 with a message when it is missing.
 """
 
 import argparse
+import ctypes
 import json
 import os
 import subprocess
@@ -37,24 +41,7 @@ import tempfile
 import time
 
 
-def _blas_threads_from_argv():
-    """``--blas-threads K`` must act before NumPy is imported (BLAS reads it at load time)."""
-    for i, a in enumerate(sys.argv):
-        v = None
-        if a == "--blas-threads" and i + 1 < len(sys.argv):
-            v = sys.argv[i + 1]
-        elif a.startswith("--blas-threads="):
-            v = a.split("=", 1)[1]
-        if v is not None:
-            for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
-                os.environ[var] = v
-            return v
-    return None
-
-
-BLAS_THREADS = _blas_threads_from_argv()
-
-import numpy as np  # noqa: E402
+import numpy as np
 
 try:
     import reservoirpy as rpy
@@ -63,6 +50,40 @@ try:
 except ImportError:  # pragma: no cover
     print("reservoirpy is not installed (pip install reservoirpy): skipping")
     sys.exit(0)
+
+
+def _openblas_setters():
+    """``set_num_threads`` of every OpenBLAS library loaded into this process (NumPy's and
+    SciPy's wheels each bundle one, with suffixed symbol names)."""
+    paths = set()
+    with open("/proc/self/maps") as f:
+        for line in f:
+            p = line.split()[-1]
+            if p.startswith("/") and "openblas" in p.lower():
+                paths.add(p)
+    setters = []
+    for p in sorted(paths):
+        lib = ctypes.CDLL(p)
+        for name in (
+            "scipy_openblas_set_num_threads64_",
+            "scipy_openblas_set_num_threads",
+            "openblas_set_num_threads64_",
+            "openblas_set_num_threads",
+        ):
+            fn = getattr(lib, name, None)
+            if fn is not None:
+                setters.append(fn)
+                break
+    return setters
+
+
+def set_blas_threads(k):
+    setters = _openblas_setters()
+    if not setters:
+        raise SystemExit("no OpenBLAS library found in this process: cannot set its threads")
+    for fn in setters:
+        fn(ctypes.c_int(k))
+
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
@@ -92,7 +113,6 @@ TASKS = {
     "mackey_glass": ("mackey_glass", 0.3, 1.25, 1.0, 1e-8, 200, 3000, 500),
 }
 MAX_DELAY = 100
-LOAD0 = (0.0, 0.0, 0.0)
 
 
 def make_data(kind, n_total, seed):
@@ -136,7 +156,6 @@ EXPERIMENT = """
 dt = 1.0
 duration = 1.0
 seed = 1
-threads = 1
 
 [[populations]]
 name = "R"
@@ -163,10 +182,10 @@ alpha = {alpha}
 """
 
 
-def run_glia(glia, d, out):
+def run_glia(glia, d, out, threads):
     t0 = time.perf_counter()
     subprocess.run(
-        [glia, "run", os.path.join(d, "exp.toml"), "--out", out],
+        [glia, "run", os.path.join(d, "exp.toml"), "--out", out, "--threads", str(threads)],
         check=True,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
@@ -185,16 +204,16 @@ def main():
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--seed", type=int, default=42)
     ap.add_argument(
-        "--blas-threads",
-        type=int,
-        default=None,
-        help="pin NumPy's BLAS threads (default: the BLAS library's own choice)",
+        "--threads",
+        default="1,2",
+        help="comma-separated thread counts, each used by glia and by OpenBLAS (default 1,2)",
     )
     args = ap.parse_args()
     n = args.units
-    global LOAD0
-    LOAD0 = os.getloadavg()
-    rows = []
+    settings = [int(v) for v in args.threads.split(",")]
+    loads = [os.getloadavg()[0]]
+    rows = {k: [] for k in settings}
+    ok = True
     for name, (kind, lr, sr, isc, alpha, washout, train, test) in TASKS.items():
         n_total = train + test
         u, y, series = make_data(kind, n_total, args.seed)
@@ -214,39 +233,53 @@ def main():
                         extra=extra, alpha=alpha,
                     )
                 )
-            t_rpy, t_glia, t_proc = [], [], []
+            t = {k: ([], [], []) for k in settings}
+            glia_metrics = {}
             for _ in range(args.repeat):
-                w, pred = run_rpy(W, Win, u, y, lr, alpha, washout, train, test)
-                t_rpy.append(w)
-                g, p, gm = run_glia(args.glia, d, os.path.join(d, "out"))
-                t_glia.append(g)
-                t_proc.append(p)
+                for k in settings:
+                    set_blas_threads(k)
+                    w, pred = run_rpy(W, Win, u, y, lr, alpha, washout, train, test)
+                    g, p, gm = run_glia(args.glia, d, os.path.join(d, "out"), k)
+                    t[k][0].append(w)
+                    t[k][1].append(g)
+                    t[k][2].append(p)
+                    glia_metrics.setdefault(k, gm)
+                    loads.append(os.getloadavg()[0])
         m_rpy = score(kind, y[train : train + test], pred)
         key = next(iter(m_rpy))
-        a, b = gm[key], m_rpy[key]
-        med = lambda ts, i: float(np.median([t[i] for t in ts]))
-        rows.append(
-            (name, key, a, b, 100 * (a - b) / b,
-             (med(t_glia, 0), med(t_glia, 1)), float(np.median(t_proc)), (med(t_rpy, 0), med(t_rpy, 1)))
-        )
-    blas = BLAS_THREADS or f"default ({os.cpu_count()} cores)"
+        same = all(glia_metrics[k] == glia_metrics[settings[0]] for k in settings)
+        if not same:
+            print(f"{name}: glia's metrics differ between thread counts: {glia_metrics}")
+            ok = False
+        for k in settings:
+            t_rpy, t_glia, t_proc = t[k]
+            a, b = glia_metrics[k][key], m_rpy[key]
+            med = lambda ts, i: float(np.median([x[i] for x in ts]))
+            rows[k].append(
+                (name, key, a, b, 100 * (a - b) / b,
+                 (med(t_glia, 0), med(t_glia, 1)), float(np.median(t_proc)),
+                 (med(t_rpy, 0), med(t_rpy, 1)),
+                 float(np.median([sum(x) for x in t_rpy]) / np.median([sum(x) for x in t_glia])))
+            )
     print(
         f"N = {n} units, 10 % recurrent connectivity, reservoirpy {rpy.__version__}, median of "
-        f"{args.repeat}; threads: glia 1, NumPy BLAS {blas}; load average before/after "
-        f"{LOAD0[0]:.1f} / {os.getloadavg()[0]:.1f}"
+        f"{args.repeat}, settings alternating; {os.cpu_count()} cores; load average (1 min) "
+        f"{min(loads):.1f}–{max(loads):.1f} during the run"
     )
-    hdr = ("| task | metric | glia | reservoirpy | diff | glia run / fit [s] | glia process [s] "
-           "| reservoirpy run / fit [s] | speed-up run / fit / run+fit |")
+    hdr = ("| threads (glia = OpenBLAS) | task | metric | glia | reservoirpy | diff "
+           "| glia run / fit [s] | glia process [s] | reservoirpy run / fit [s] "
+           "| speed-up run / fit / run+fit |")
     print(hdr)
-    print("|" + "---|" * 9)
-    ok = True
-    for name, key, a, b, diff, tg, tp, tr in rows:
-        print(
-            f"| {name} | {key} | {a:.4g} | {b:.4g} | {diff:+.2f} % | {tg[0]:.3f} / {tg[1]:.3f} | {tp:.3f} "
-            f"| {tr[0]:.3f} / {tr[1]:.3f} | {tr[0] / tg[0]:.1f}× / {tr[1] / tg[1]:.1f}× / {sum(tr) / sum(tg):.1f}× |"
-        )
-        ok &= abs(diff) <= 5.0
-    print("metrics within ±5 %:", "yes" if ok else "NO")
+    print("|" + "---|" * 10)
+    for k in settings:
+        for name, key, a, b, diff, tg, tp, tr, total in rows[k]:
+            print(
+                f"| {k} | {name} | {key} | {a:.4g} | {b:.4g} | {diff:+.2f} % "
+                f"| {tg[0]:.3f} / {tg[1]:.3f} | {tp:.3f} | {tr[0]:.3f} / {tr[1]:.3f} "
+                f"| {tr[0] / tg[0]:.1f}× / {tr[1] / tg[1]:.1f}× / {total:.1f}× |"
+            )
+            ok &= abs(diff) <= 5.0
+    print("metrics within ±5 % and identical across thread counts:", "yes" if ok else "NO")
     return 0 if ok else 1
 
 

@@ -2,7 +2,8 @@
 //! `cargo run --release -p glia-reservoir --example esn_kernel_bench -- [N] [p] [steps]`.
 //! Prints µs per step of the engine (`Esn::step`), the kernel with libm tanh and with the
 //! vectorised tanh, and `run` (the experiments' call, fast tanh) with `W` stored dense and
-//! sparse, and `run_columns` (the experiments' call) with `W` sparse (alternating, best of 5).
+//! sparse, and `run_columns` (the experiments' call) with `W` sparse, on 1 and 2 threads
+//! (`run_columns_threads`; alternating, best of 5).
 
 use glia_reservoir::experiment::validate_text;
 use glia_reservoir::fast::{FastEsn, Layout, Nonlinearity};
@@ -23,7 +24,7 @@ fn main() {
          [reservoir]\ninput = \"R\"\n[task]\nkind = \"narma10\"\ntrain = 2\nwashout = 1\ntest = 1\n"
     );
     let u = uniform(1, 0, steps, 0.0, 0.5);
-    let mut best = [f64::INFINITY; 6];
+    let mut best = [f64::INFINITY; 7];
     for _ in 0..5 {
         let mut esn = validate_text(&text, Path::new("."), &Default::default()).unwrap();
         let mut exact = FastEsn::from_esn(&esn, Nonlinearity::Exact).unwrap();
@@ -56,12 +57,18 @@ fn main() {
         let m = f.run_columns(&u);
         best[5] = best[5].min(t.elapsed().as_secs_f64());
         assert!(m[(0, steps - 1)].is_finite());
+        let mut f = FastEsn::with_layout(&esn, Nonlinearity::Fast, Layout::Sparse).unwrap();
+        let t = Instant::now();
+        let m2 = f.run_columns_threads(&u, 2);
+        best[6] = best[6].min(t.elapsed().as_secs_f64());
+        assert_eq!(m, m2, "two threads must give the same bits");
     }
     let us = |s: f64| s / steps as f64 * 1e6;
     println!(
         "N = {n}, p = {p}: engine {:.2} µs/step, kernel (libm tanh) {:.2}, kernel (fast tanh, {}) {:.2}, \
          run() with feature copy: dense W {:.2}, sparse W {:.2}; \
-         run_columns() (features as columns, the experiments' call), sparse W {:.2}",
+         run_columns() (features as columns, the experiments' call), sparse W {:.2}, \
+         on 2 threads {:.2}",
         us(best[0]),
         us(best[1]),
         if FastEsn::from_esn(
@@ -78,6 +85,7 @@ fn main() {
         us(best[2]),
         us(best[3]),
         us(best[4]),
-        us(best[5])
+        us(best[5]),
+        us(best[6])
     );
 }

@@ -745,6 +745,7 @@ fn run_inner(
         None => "engine",
     };
     info.insert("kernel".into(), json!(kernel));
+    info.insert("threads".into(), json!(esn.net.threads));
     if force {
         let metrics = force_run(
             &mut esn,
@@ -763,8 +764,10 @@ fn run_inner(
     // Features as columns (`F × T`, one contiguous column per step): the kernel writes them so
     // directly and the ridge fit centres its training columns in place (no copies of the
     // feature matrix); `feats` is the `T × F` view.
+    let threads = esn.net.threads;
     let mut ft = match &mut fast {
-        Some(f) => f.run_columns(&u[adapt_steps..]),
+        // On `simulation.threads` threads (bit-identical states for any number).
+        Some(f) => f.run_columns_threads(&u[adapt_steps..], threads),
         None => esn.run(&u[adapt_steps..]).transpose().to_owned(),
     };
     let run_s = t0.elapsed().as_secs_f64();
@@ -805,10 +808,13 @@ fn run_inner(
     };
     // The training columns are centred in place: not read again (the test samples and the
     // last state used below come after them).
-    let ridge = Ridge::fit_columns_in_place(
+    // `simulation.threads` threads for the products `XᵀX`, `XᵀY` (bit-identical for any
+    // number of threads).
+    let ridge = Ridge::fit_columns_in_place_threads(
         ft.as_mut().subcols_mut(tr.start, tr.len()),
         ytr.as_ref(),
         alpha,
+        threads,
     )?;
     let fit_s = t1.elapsed().as_secs_f64();
     let pred = ridge.predict(samples(&ft, &te));

@@ -21,10 +21,12 @@
 //! the engine's by rounding-level amounts (see `tests/fast_esn.rs`).
 
 use crate::esn::Esn;
-use faer::Mat;
+use faer::{Mat, MatMut};
 use glia_sim::neurons::Model;
 use glia_sim::neurons::rate::Activation;
 use glia_sim::{Delays, Weights};
+use std::ops::Range;
+use std::sync::atomic::{AtomicU32, AtomicUsize, Ordering};
 
 /// Density (nonzero fraction of `W`) above which `W x` is a dense sweep: the sweep streams
 /// all `n²` weights (4 MB at n = 1000, beyond L2), the gather only the nonzeros but with an
@@ -290,16 +292,96 @@ impl FastEsn {
     #[inline]
     fn advance(&mut self, u0: f32) {
         let n = self.n;
-        let z = &mut self.z;
-        recurrent(&self.w, n, &self.x, &mut self.xp, z);
+        self.xp[..n].copy_from_slice(&self.x);
+        self.xp[n] = 0.0;
+        let all = Part {
+            rows: 0..n,
+            slices: 0..n.div_ceil(LANES),
+        };
+        let k = Consts {
+            n,
+            win: &self.win,
+            bias: &self.bias,
+            leak: &self.leak,
+            act: self.act,
+            mode: self.mode,
+        };
+        Self::step_rows_with(&self.w, k, &self.xp, u0, &all, &mut self.z, &mut self.x);
+    }
+
+    /// The rows `part.rows` of one step: from the previous state `xp` (all `n` units and a
+    /// trailing zero) and the input `u0`, write the new states of those rows into `xnew`
+    /// (`z`: scratch of the same length).
+    #[inline]
+    fn step_rows_with(
+        w: &Recurrent,
+        k: Consts<'_>,
+        xp: &[f32],
+        u0: f32,
+        part: &Part,
+        z: &mut [f32],
+        xnew: &mut [f32],
+    ) {
+        let r = part.rows.clone();
+        recurrent_rows(w, k.n, xp, part, z);
         // + W_in u (the engine's input buffer, 0 + w u), then + b first.
-        for ((zi, &w), &b) in z.iter_mut().zip(&self.win).zip(&self.bias) {
+        for ((zi, &w), &b) in z.iter_mut().zip(&k.win[r.clone()]).zip(&k.bias[r.clone()]) {
             *zi = b + (*zi + (0.0 + w * u0));
         }
-        apply(self.act, self.mode, z);
-        for ((xi, &f), &a) in self.x.iter_mut().zip(z.iter()).zip(&self.leak) {
-            *xi = (1.0 - a) * *xi + a * f;
+        apply(k.act, k.mode, z);
+        for (((xi, &f), &a), &old) in xnew
+            .iter_mut()
+            .zip(z.iter())
+            .zip(&k.leak[r.clone()])
+            .zip(&xp[r])
+        {
+            *xi = (1.0 - a) * old + a * f;
         }
+    }
+
+    fn consts(&self) -> Consts<'_> {
+        Consts {
+            n: self.n,
+            win: &self.win,
+            bias: &self.bias,
+            leak: &self.leak,
+            act: self.act,
+            mode: self.mode,
+        }
+    }
+
+    /// The contiguous row ranges (multiples of [`LANES`] rows, whole sparse slices) that
+    /// `threads` threads update, balanced by the work of `W x` (nonzeros with padding, or
+    /// rows for a dense `W`).
+    fn parts(&self, threads: usize) -> Vec<Part> {
+        let n = self.n;
+        let slices = n.div_ceil(LANES);
+        let cost = |s: usize| -> usize {
+            match &self.w {
+                Recurrent::Sparse { ptr, .. } => ptr[s + 1] - ptr[s] + 4,
+                Recurrent::Dense(_) => 1,
+            }
+        };
+        let total: usize = (0..slices).map(cost).sum();
+        let threads = threads.clamp(1, slices.max(1));
+        let mut parts = Vec::with_capacity(threads);
+        let (mut s0, mut acc) = (0, 0);
+        for s in 0..slices {
+            acc += cost(s);
+            let k = parts.len() + 1;
+            if k < threads && acc * threads >= total * k {
+                parts.push(s0..s + 1);
+                s0 = s + 1;
+            }
+        }
+        parts.push(s0..slices);
+        parts
+            .into_iter()
+            .map(|sl| Part {
+                rows: (sl.start * LANES).min(n)..(sl.end * LANES).min(n),
+                slices: sl,
+            })
+            .collect()
     }
 
     /// Run over the series `u` (one input dimension) and return the features as the columns
@@ -307,12 +389,74 @@ impl FastEsn {
     /// contiguous column and no transpose is needed (`run_columns(u).transpose()` is the
     /// `T × F` matrix of [`FastEsn::run`], as a strided view).
     pub fn run_columns(&mut self, u: &[f64]) -> Mat<f64> {
-        let mut out = Mat::<f64>::zeros(self.n, u.len());
-        for (s, &v) in u.iter().enumerate() {
-            self.advance(v as f32);
-            for (o, &x) in out.col_as_slice_mut(s).iter_mut().zip(&self.x) {
-                *o = f64::from(x);
+        self.run_columns_threads(u, 1)
+    }
+
+    /// As [`FastEsn::run_columns`] on `threads` threads (0 is taken as 1): each thread owns a
+    /// contiguous range of units (whole slices of `W`, balanced by nonzeros) for the whole
+    /// run, computes their next state from a private copy of the current one and writes
+    /// their rows of every column; one barrier per step separates the steps. Every unit's
+    /// sums are those of the serial kernel, so the states are bit-identical for any
+    /// `threads`.
+    pub fn run_columns_threads(&mut self, u: &[f64], threads: usize) -> Mat<f64> {
+        let n = self.n;
+        let mut out = Mat::<f64>::zeros(n, u.len());
+        let parts = self.parts(threads);
+        if parts.len() <= 1 || u.is_empty() {
+            for (s, &v) in u.iter().enumerate() {
+                self.advance(v as f32);
+                for (o, &x) in out.col_as_slice_mut(s).iter_mut().zip(&self.x) {
+                    *o = f64::from(x);
+                }
             }
+            return out;
+        }
+        // The state of step s in `bufs[s % 2]` (f32 bits): threads read all of it and write
+        // their own rows of the other buffer; the barrier after each step orders the two.
+        let bufs: [Vec<AtomicU32>; 2] = [
+            self.x.iter().map(|v| AtomicU32::new(v.to_bits())).collect(),
+            (0..n).map(|_| AtomicU32::new(0)).collect(),
+        ];
+        let barrier = StepBarrier::new(parts.len());
+        let mut panels = Vec::with_capacity(parts.len());
+        let mut rest = out.as_mut();
+        for p in &parts {
+            let (a, b) = rest.split_at_row_mut(p.rows.len());
+            panels.push(a);
+            rest = b;
+        }
+        let (w, k) = (&self.w, self.consts());
+        let (bufs, barrier) = (&bufs, &barrier);
+        let worker = move |part: Part, mut panel: MatMut<'_, f64>| {
+            let mut xp = vec![0.0f32; n + 1];
+            let mut z = vec![0.0f32; part.rows.len()];
+            let mut xnew = vec![0.0f32; part.rows.len()];
+            for (s, &v) in u.iter().enumerate() {
+                for (d, a) in xp.iter_mut().zip(&bufs[s % 2]) {
+                    *d = f32::from_bits(a.load(Ordering::Relaxed));
+                }
+                Self::step_rows_with(w, k, &xp, v as f32, &part, &mut z, &mut xnew);
+                for (a, &x) in bufs[(s + 1) % 2][part.rows.clone()].iter().zip(&xnew) {
+                    a.store(x.to_bits(), Ordering::Relaxed);
+                }
+                for (o, &x) in panel.as_mut().col_mut(s).iter_mut().zip(&xnew) {
+                    *o = f64::from(x);
+                }
+                barrier.wait();
+            }
+        };
+        std::thread::scope(|sc| {
+            let mut jobs = parts.into_iter().zip(panels);
+            let mine = jobs.next();
+            for (p, panel) in jobs {
+                sc.spawn(move || worker(p, panel));
+            }
+            if let Some((p, panel)) = mine {
+                worker(p, panel);
+            }
+        });
+        for (x, a) in self.x.iter_mut().zip(&bufs[u.len() % 2]) {
+            *x = f32::from_bits(a.load(Ordering::Relaxed));
         }
         out
     }
@@ -344,25 +488,89 @@ impl FastEsn {
     }
 }
 
-/// `z = W x`, sources ascending (the engine's order of delivery).
-#[inline]
+/// Rows of one step's work: `rows` (a multiple of [`LANES`] from its start) and the sparse
+/// slices that hold them.
+#[derive(Clone, Debug)]
+struct Part {
+    rows: Range<usize>,
+    slices: Range<usize>,
+}
+
+/// What a step reads besides `W` and the state.
+#[derive(Clone, Copy)]
+struct Consts<'a> {
+    n: usize,
+    win: &'a [f32],
+    bias: &'a [f32],
+    leak: &'a [f32],
+    act: Activation,
+    mode: Nonlinearity,
+}
+
+/// A barrier for a fixed team that spins, then yields (one wait per step of
+/// [`FastEsn::run_columns_threads`]: a few microseconds of work between two waits).
+struct StepBarrier {
+    n: usize,
+    arrived: AtomicUsize,
+    generation: AtomicUsize,
+}
+
+impl StepBarrier {
+    fn new(n: usize) -> Self {
+        Self {
+            n,
+            arrived: AtomicUsize::new(0),
+            generation: AtomicUsize::new(0),
+        }
+    }
+
+    fn wait(&self) {
+        let g = self.generation.load(Ordering::Acquire);
+        if self.arrived.fetch_add(1, Ordering::AcqRel) + 1 == self.n {
+            self.arrived.store(0, Ordering::Relaxed);
+            self.generation.store(g.wrapping_add(1), Ordering::Release);
+            return;
+        }
+        let mut spins = 0u32;
+        while self.generation.load(Ordering::Acquire) == g {
+            if spins < 4096 {
+                spins += 1;
+                std::hint::spin_loop();
+            } else {
+                std::thread::yield_now();
+            }
+        }
+    }
+}
+
+/// `z = W x` for all rows, sources ascending (the engine's order of delivery).
 fn recurrent(w: &Recurrent, n: usize, x: &[f32], xp: &mut [f32], z: &mut [f32]) {
+    xp[..n].copy_from_slice(x);
+    xp[n] = 0.0;
+    let all = Part {
+        rows: 0..n,
+        slices: 0..n.div_ceil(LANES),
+    };
+    recurrent_rows(w, n, xp, &all, z);
+}
+
+/// `z = (W x)[part.rows]` from `xp` (`x` followed by one zero), sources ascending.
+#[inline]
+fn recurrent_rows(w: &Recurrent, n: usize, xp: &[f32], part: &Part, z: &mut [f32]) {
+    let r0 = part.rows.start;
+    let m = part.rows.len();
     match w {
         Recurrent::Dense(w) => {
+            let x = &xp[..n];
             z.fill(0.0);
             // Eight columns per pass (z is loaded and stored once per eight columns); the
             // additions into each z[i] stay in source order.
+            let col = |j: usize| &w[j * n + r0..j * n + r0 + m];
             let mut j = 0;
             while j + 8 <= n {
                 let xs = &x[j..j + 8];
-                let c = &w[j * n..(j + 8) * n];
-                let (c0, r) = c.split_at(n);
-                let (c1, r) = r.split_at(n);
-                let (c2, r) = r.split_at(n);
-                let (c3, r) = r.split_at(n);
-                let (c4, r) = r.split_at(n);
-                let (c5, r) = r.split_at(n);
-                let (c6, c7) = r.split_at(n);
+                let (c0, c1, c2, c3) = (col(j), col(j + 1), col(j + 2), col(j + 3));
+                let (c4, c5, c6, c7) = (col(j + 4), col(j + 5), col(j + 6), col(j + 7));
                 let (x0, x1, x2, x3) = (xs[0], xs[1], xs[2], xs[3]);
                 let (x4, x5, x6, x7) = (xs[4], xs[5], xs[6], xs[7]);
                 for ((((((((zi, &a0), &a1), &a2), &a3), &a4), &a5), &a6), &a7) in z
@@ -390,33 +598,75 @@ fn recurrent(w: &Recurrent, n: usize, x: &[f32], xp: &mut [f32], z: &mut [f32]) 
             }
             while j < n {
                 let xj = x[j];
-                for (zi, &a) in z.iter_mut().zip(&w[j * n..(j + 1) * n]) {
+                for (zi, &a) in z.iter_mut().zip(col(j)) {
                     *zi += a * xj;
                 }
                 j += 1;
             }
         }
         Recurrent::Sparse { ptr, cols, vals } => {
-            xp[..n].copy_from_slice(x);
-            xp[n] = 0.0;
             // `min(n)` (a no-op: every index is ≤ n) lets the compiler drop the bounds checks
             // of the gather below.
             let xp = &xp[..=n];
-            for (s, zc) in z.chunks_mut(LANES).enumerate() {
+            for (s, zc) in part.slices.clone().zip(z.chunks_mut(LANES)) {
                 let (a, b) = (LANES * ptr[s], LANES * ptr[s + 1]);
-                let mut acc = [0.0f32; LANES];
-                for (c, v) in cols[a..b]
-                    .chunks_exact(LANES)
-                    .zip(vals[a..b].chunks_exact(LANES))
-                {
-                    for l in 0..LANES {
-                        acc[l] += xp[(c[l] as usize).min(n)] * v[l];
-                    }
-                }
+                let acc = slice_sums(xp, &cols[a..b], &vals[a..b]);
                 zc.copy_from_slice(&acc[..zc.len()]);
             }
         }
     }
+}
+
+/// One slice of the sliced-ELLPACK `W x`: lane `l` sums `xp[cols[LANES k + l]] · vals[LANES k
+/// + l]` over `k` in order (a product, then a sum: no fused multiply-add, as the engine).
+#[cfg(any(test, not(all(target_arch = "x86_64", target_feature = "avx2"))))]
+#[inline]
+fn slice_sums_scalar(xp: &[f32], cols: &[u32], vals: &[f32]) -> [f32; LANES] {
+    let n = xp.len() - 1;
+    let mut acc = [0.0f32; LANES];
+    for (c, v) in cols.chunks_exact(LANES).zip(vals.chunks_exact(LANES)) {
+        for l in 0..LANES {
+            // `min(n)` (a no-op: every index is ≤ n) drops the bounds checks.
+            acc[l] += xp[(c[l] as usize).min(n)] * v[l];
+        }
+    }
+    acc
+}
+
+/// [`slice_sums_scalar`] with AVX2 gathers (the same operations in the same order per lane:
+/// bit-identical).
+#[cfg(all(target_arch = "x86_64", target_feature = "avx2"))]
+#[inline]
+#[allow(unsafe_code)] // a hardware gather; the indices are checked in bounds below
+fn slice_sums(xp: &[f32], cols: &[u32], vals: &[f32]) -> [f32; LANES] {
+    use std::arch::x86_64::{
+        __m256i, _mm256_add_ps, _mm256_i32gather_ps, _mm256_loadu_ps, _mm256_loadu_si256,
+        _mm256_mul_ps, _mm256_setzero_ps, _mm256_storeu_ps,
+    };
+    // Every index of the layout is ≤ n = xp.len() − 1 by construction (`with_layout`: the
+    // sources of W, and n for padding); a bad one would be a library bug, caught here.
+    debug_assert!(cols.iter().all(|&c| (c as usize) < xp.len()));
+    assert!(xp.len() <= i32::MAX as usize && cols.len() == vals.len());
+    let mut out = [0.0f32; LANES];
+    // SAFETY: AVX2 is enabled at compile time (cfg above); the loads read LANES elements
+    // from chunks of exactly LANES; each gathered index lies in 0..xp.len() (invariant of
+    // the sliced-ELLPACK layout, asserted in debug builds above).
+    unsafe {
+        let mut acc = _mm256_setzero_ps();
+        for (c, v) in cols.chunks_exact(LANES).zip(vals.chunks_exact(LANES)) {
+            let idx = _mm256_loadu_si256(c.as_ptr().cast::<__m256i>());
+            let g = _mm256_i32gather_ps::<4>(xp.as_ptr(), idx);
+            acc = _mm256_add_ps(acc, _mm256_mul_ps(g, _mm256_loadu_ps(v.as_ptr())));
+        }
+        _mm256_storeu_ps(out.as_mut_ptr(), acc);
+    }
+    out
+}
+
+#[cfg(not(all(target_arch = "x86_64", target_feature = "avx2")))]
+#[inline]
+fn slice_sums(xp: &[f32], cols: &[u32], vals: &[f32]) -> [f32; LANES] {
+    slice_sums_scalar(xp, cols, vals)
 }
 
 /// `f` over a slice, in place.
@@ -433,5 +683,28 @@ fn apply(act: Activation, mode: Nonlinearity, z: &mut [f32]) {
             .for_each(|v| *v = 0.5 + 0.5 * tanh_fast(0.5 * *v)),
         (Activation::Relu, _) => z.iter_mut().for_each(|v| *v = v.max(0.0)),
         (Activation::Linear, _) => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The slice sums used by the kernel (AVX2 gathers where compiled in) and the scalar loop
+    /// give the same bits, padding index included.
+    #[test]
+    fn gather_matches_scalar() {
+        let n = 37;
+        let xp: Vec<f32> = (0..=n)
+            .map(|i| if i == n { 0.0 } else { (i as f32 * 0.37).sin() })
+            .collect();
+        let cols: Vec<u32> = (0..LANES * 13)
+            .map(|k| ((k * 7919) % (n + 1)) as u32)
+            .collect();
+        let vals: Vec<f32> = (0..LANES * 13).map(|k| (k as f32 * 0.11).cos()).collect();
+        assert_eq!(
+            slice_sums(&xp, &cols, &vals),
+            slice_sums_scalar(&xp, &cols, &vals)
+        );
     }
 }

@@ -8,7 +8,7 @@ use crate::error::{ReservoirError, Result};
 use faer::Accum;
 use faer::linalg::matmul::triangular::{self, BlockStructure};
 use faer::linalg::solvers::Solve;
-use faer::{Mat, MatMut, MatRef, Side};
+use faer::{Mat, MatMut, MatRef, Par, Side};
 use glia_core::{CounterRng, Purpose};
 
 fn check_features(x: MatRef<'_, f64>, rows: usize, what: &str) -> Result<()> {
@@ -87,55 +87,68 @@ impl Normal {
     /// contiguous column per sample), and the means are summed in the same order, so that
     /// both give bit-identical readouts whatever the strides of `x` (faer's products round
     /// differently for different layouts).
-    fn new(x: MatRef<'_, f64>, y: MatRef<'_, f64>) -> Self {
+    fn new(x: MatRef<'_, f64>, y: MatRef<'_, f64>, threads: usize) -> Self {
         let (xm, ym) = (col_means(x), col_means(y));
         let xct = Mat::from_fn(x.ncols(), x.nrows(), |i, s| x[(s, i)] - xm[i]);
         let yc = centred(y, &ym);
-        Self::from_centred(xct.as_ref(), yc.as_ref(), xm, ym)
+        Self::from_centred(xct.as_ref(), yc.as_ref(), xm, ym, threads)
     }
 
     /// As [`Normal::new`] with the features as the columns of `xt` (`F × T`, one contiguous
     /// column per sample), centred in place (no copy of the feature matrix).
-    fn new_columns(mut xt: MatMut<'_, f64>, y: MatRef<'_, f64>) -> Self {
+    fn new_columns(mut xt: MatMut<'_, f64>, y: MatRef<'_, f64>, threads: usize) -> Self {
         let (f, t) = (xt.nrows(), xt.ncols());
-        // Per feature, the samples summed in time order (as `col_means`).
+        // Per feature, the samples summed in time order (as `col_means`), then subtracted;
+        // the features in `threads` contiguous ranges (each feature's bits do not depend on
+        // the ranges).
         let mut xm = vec![0.0f64; f];
-        for s in 0..t {
-            for (m, &v) in xm.iter_mut().zip(xt.as_ref().col(s).iter()) {
-                *m += v;
-            }
+        let threads = threads.clamp(1, f.max(1));
+        let mut jobs = Vec::with_capacity(threads);
+        let mut rest = xt.as_mut();
+        let mut means = xm.as_mut_slice();
+        for k in 0..threads {
+            let h = f * (k + 1) / threads - f * k / threads;
+            let (blk, r) = rest.split_at_row_mut(h);
+            let (m, ms) = means.split_at_mut(h);
+            jobs.push((m, blk));
+            rest = r;
+            means = ms;
         }
-        xm.iter_mut().for_each(|m| *m /= t as f64);
-        for s in 0..t {
-            for (v, &m) in xt.as_mut().col_mut(s).iter_mut().zip(&xm) {
-                *v -= m;
-            }
-        }
+        share_out(
+            jobs,
+            threads,
+            |(m, _)| m.len(),
+            |(m, mut blk): (&mut [f64], MatMut<'_, f64>)| {
+                for s in 0..t {
+                    for (mi, &v) in m.iter_mut().zip(blk.as_ref().col(s).iter()) {
+                        *mi += v;
+                    }
+                }
+                m.iter_mut().for_each(|v| *v /= t as f64);
+                for s in 0..t {
+                    for (v, &mi) in blk.as_mut().col_mut(s).iter_mut().zip(m.iter()) {
+                        *v -= mi;
+                    }
+                }
+            },
+        );
         let ym = col_means(y);
         let yc = centred(y, &ym);
-        Self::from_centred(xt.as_ref(), yc.as_ref(), xm, ym)
+        Self::from_centred(xt.as_ref(), yc.as_ref(), xm, ym, threads)
     }
 
     /// `XᵀX` (lower triangle) and `XᵀY` from centred data, the features given as the columns
-    /// of `xt` (`F × T`, any strides) and the targets as the rows of `yc` (`T × K`).
-    fn from_centred(xt: MatRef<'_, f64>, yc: MatRef<'_, f64>, xm: Vec<f64>, ym: Vec<f64>) -> Self {
-        // Only the lower triangle: the Cholesky factorisation reads nothing else. faer's
-        // triangular product runs on its packed, vectorised gemm kernels (half the flops of
-        // the full product; `examples/ridge_bench.rs` measures both).
-        let f = xt.nrows();
-        let mut g = Mat::<f64>::zeros(f, f);
-        triangular::matmul(
-            g.as_mut(),
-            BlockStructure::TriangularLower,
-            Accum::Replace,
-            xt,
-            BlockStructure::Rectangular,
-            xt.transpose(),
-            BlockStructure::Rectangular,
-            1.0,
-            faer::get_global_parallelism(),
-        );
-        let xty = xt * yc;
+    /// of `xt` (`F × T`, any strides) and the targets as the rows of `yc` (`T × K`), on
+    /// `threads` threads (bit-identical for any number: see [`gram_lower`]).
+    fn from_centred(
+        xt: MatRef<'_, f64>,
+        yc: MatRef<'_, f64>,
+        xm: Vec<f64>,
+        ym: Vec<f64>,
+        threads: usize,
+    ) -> Self {
+        let g = gram_lower(xt, threads);
+        let xty = xt_times(xt, yc, threads);
         Self { g, xty, xm, ym }
     }
 
@@ -159,6 +172,132 @@ impl Normal {
     }
 }
 
+/// Width of the column panels of the Gram matrix and height of the row blocks of `XᵀY`
+/// ([`gram_lower`], [`xt_times`]). Fixed, so that the tiling, and with it every rounding,
+/// is the same for any thread count. 128: at F = 500 four panels that two threads share
+/// evenly, at ~10 % more time on one thread than a single triangular product
+/// (`examples/ridge_bench.rs`).
+pub const TILE: usize = 128;
+
+/// The lower triangle of the Gram matrix `xt xtᵀ` (`F × F`; the strict upper triangle is 0)
+/// of the columns of `xt` (`F × T`), on `threads` threads.
+///
+/// The triangle is cut into column panels of [`TILE`] columns; panel `[c, c + TILE)` is its
+/// diagonal block (a lower-triangular product) and the rectangle below it (one general
+/// product), each computed serially by faer's packed, vectorised kernels. Threads take whole
+/// panels (disjoint columns of the result), shared out by the longest-first rule; which
+/// thread computes a panel does not change its bits, so the result is the same for any
+/// `threads`.
+pub fn gram_lower(xt: MatRef<'_, f64>, threads: usize) -> Mat<f64> {
+    gram_lower_tiled(xt, threads, TILE)
+}
+
+/// [`gram_lower`] with panels of `tile` columns (for benchmarks: `examples/ridge_bench.rs`).
+#[doc(hidden)]
+pub fn gram_lower_tiled(xt: MatRef<'_, f64>, threads: usize, tile: usize) -> Mat<f64> {
+    let f = xt.nrows();
+    let mut g = Mat::<f64>::zeros(f, f);
+    let tile = tile.max(1);
+    let mut panels = Vec::new();
+    let mut rest = g.as_mut();
+    let mut c = 0;
+    while c < f {
+        let w = tile.min(f - c);
+        let (p, r) = rest.split_at_col_mut(w);
+        // Work ∝ rows from the diagonal down times columns.
+        panels.push(((f - c) * w, c, p));
+        rest = r;
+        c += w;
+    }
+    let panel = |(_, c, p): (usize, usize, MatMut<'_, f64>)| {
+        let w = p.ncols();
+        let (top, below) = p.subrows_mut(c, f - c).split_at_row_mut(w);
+        let cols = xt.subrows(c, w);
+        triangular::matmul(
+            top,
+            BlockStructure::TriangularLower,
+            Accum::Replace,
+            cols,
+            BlockStructure::Rectangular,
+            cols.transpose(),
+            BlockStructure::Rectangular,
+            1.0,
+            Par::Seq,
+        );
+        if f > c + w {
+            faer::linalg::matmul::matmul(
+                below,
+                Accum::Replace,
+                xt.subrows(c + w, f - c - w),
+                cols.transpose(),
+                1.0,
+                Par::Seq,
+            );
+        }
+    };
+    share_out(panels, threads, |(cost, _, _)| *cost, panel);
+    g
+}
+
+/// `xt · yc` (`F × K`) on `threads` threads: rows in fixed blocks of [`TILE`], each block one
+/// serial product (bit-identical for any `threads`).
+pub fn xt_times(xt: MatRef<'_, f64>, yc: MatRef<'_, f64>, threads: usize) -> Mat<f64> {
+    let f = xt.nrows();
+    let mut out = Mat::<f64>::zeros(f, yc.ncols());
+    let mut blocks = Vec::new();
+    let mut rest = out.as_mut();
+    let mut r = 0;
+    while r < f {
+        let h = TILE.min(f - r);
+        let (b, tail) = rest.split_at_row_mut(h);
+        blocks.push((r, b));
+        rest = tail;
+        r += h;
+    }
+    share_out(
+        blocks,
+        threads,
+        |(_, b)| b.nrows(),
+        |(r, b): (usize, MatMut<'_, f64>)| {
+            let h = b.nrows();
+            faer::linalg::matmul::matmul(b, Accum::Replace, xt.subrows(r, h), yc, 1.0, Par::Seq);
+        },
+    );
+    out
+}
+
+/// Runs `work` on every job, the jobs shared out over at most `threads` scoped threads (the
+/// caller's thread is one of them) by the longest-processing-time-first rule on `cost`.
+fn share_out<J: Send>(
+    mut jobs: Vec<J>,
+    threads: usize,
+    cost: impl Fn(&J) -> usize,
+    work: impl Fn(J) + Sync,
+) {
+    let threads = threads.clamp(1, jobs.len().max(1));
+    if threads == 1 {
+        jobs.into_iter().for_each(work);
+        return;
+    }
+    jobs.sort_by_key(|j| std::cmp::Reverse(cost(j)));
+    let mut bins: Vec<(usize, Vec<J>)> = (0..threads).map(|_| (0, Vec::new())).collect();
+    for j in jobs {
+        let c = cost(&j);
+        let k = (0..threads).min_by_key(|&k| bins[k].0).unwrap_or(0);
+        bins[k].0 += c;
+        bins[k].1.push(j);
+    }
+    let work = &work;
+    std::thread::scope(|s| {
+        let mut bins = bins.into_iter();
+        let mine = bins.next().map(|b| b.1).unwrap_or_default();
+        for (_, b) in bins {
+            s.spawn(move || b.into_iter().for_each(work));
+        }
+        mine.into_iter().for_each(work);
+    });
+}
+
 impl Ridge {
     /// Fit `W, b` minimising `‖Y − XW − 1bᵀ‖² + α‖W‖²` (the intercept is not penalised): the
     /// data are centred, then `(XᵀX + αI) W = XᵀY` is solved by Cholesky.
@@ -170,7 +309,7 @@ impl Ridge {
                 format!("must be ≥ 0 and finite, got {alpha}"),
             ));
         }
-        Normal::new(x, y).solve(alpha)
+        Normal::new(x, y, 1).solve(alpha)
     }
 
     /// As [`Ridge::fit`] with the samples as the **columns** of `xt` (`F × T`: feature `i` of
@@ -182,6 +321,20 @@ impl Ridge {
         y: MatRef<'_, f64>,
         alpha: f64,
     ) -> Result<Self> {
+        Self::fit_columns_in_place_threads(xt, y, alpha, 1)
+    }
+
+    /// As [`Ridge::fit_columns_in_place`], with the products `XᵀX` and `XᵀY` computed on
+    /// `threads` threads (0 is taken as 1). The result is bit-identical for any number of
+    /// threads, and to [`Ridge::fit`] on `xt.transpose()`: the products are always cut into
+    /// the same tiles, each summed serially in the same order, and the threads only share out
+    /// the tiles.
+    pub fn fit_columns_in_place_threads(
+        xt: MatMut<'_, f64>,
+        y: MatRef<'_, f64>,
+        alpha: f64,
+        threads: usize,
+    ) -> Result<Self> {
         check_features(xt.as_ref().transpose(), y.nrows(), "readout")?;
         if !(alpha >= 0.0 && alpha.is_finite()) {
             return Err(ReservoirError::invalid(
@@ -189,7 +342,7 @@ impl Ridge {
                 format!("must be ≥ 0 and finite, got {alpha}"),
             ));
         }
-        Normal::new_columns(xt, y).solve(alpha)
+        Normal::new_columns(xt, y, threads.max(1)).solve(alpha)
     }
 
     /// Predictions for the rows of `x`, `T × K`. The rows are first copied into one
@@ -260,7 +413,7 @@ pub fn ridge_cv(
         let keep: Vec<usize> = (0..t).filter(|&i| i < a || i >= b).collect();
         let xt = Mat::from_fn(keep.len(), x.ncols(), |i, j| x[(keep[i], j)]);
         let yt = Mat::from_fn(keep.len(), y.ncols(), |i, j| y[(keep[i], j)]);
-        let normal = Normal::new(xt.as_ref(), yt.as_ref());
+        let normal = Normal::new(xt.as_ref(), yt.as_ref(), 1);
         let xv = x.subrows(a, b - a);
         let yv = y.subrows(a, b - a);
         for (s, &alpha) in scores.iter_mut().zip(alphas) {
