@@ -303,9 +303,9 @@ impl EiAdapt {
                 &mut drive[t]
             };
             let csr = &pr.csr;
-            for j in 0..csr.row_ptr.len() - 1 {
-                let rj = f64::from(src[j]);
-                for q in csr.row_ptr[j] as usize..csr.row_ptr[j + 1] as usize {
+            for (row, &r) in csr.row_ptr.windows(2).zip(src) {
+                let rj = f64::from(r);
+                for q in row[0] as usize..row[1] as usize {
                     out[csr.target(q) as usize] += f64::from(csr.weights.at(q)) * rj;
                 }
             }
