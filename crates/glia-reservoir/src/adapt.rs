@@ -1,7 +1,7 @@
 //! Self-adapting E/I balance (Srinivasan, Plenz & Girvan 2025, arXiv 2504.12480).
 //!
 //! Each neuron `i` adjusts the strength of its incoming inhibitory links towards a target
-//! activity `ρ_i`:
+//! activity `ρ_i` (the paper's Eq. 7, as read by a third-party reimplementation):
 //!
 //! ```text
 //! A_ij(t+1) = A_ij(t) + δ (r_i(t) − ρ_i)      for every inhibitory source j,
@@ -12,18 +12,65 @@
 //! learning rate: a neuron more active than its target gets more inhibition, a quieter one
 //! less. Weights stay inhibitory (`A_ij` is clipped at 0, Dale's law). The rule is local: it
 //! uses only the neuron's own activity and target. Targets may be one value for all neurons
-//! (homogeneous) or drawn per neuron (heterogeneous; the paper draws them from a Beta
-//! distribution). Adaptation runs on the task's input before the readout is trained; the
-//! weights are then frozen.
+//! (homogeneous) or drawn per neuron (heterogeneous; `Beta(2, 2)` in the reimplementation).
+//! Adaptation runs on the task's input in phases of decreasing `δ` ([`Phase`]; 0.01 then
+//! 0.001 in the reimplementation) before the readout is trained; the weights are then frozen.
 //!
-//! Our reading: the paper's full text was reachable only through abstracts and a review that
-//! quotes this update equation; the adaptation schedule (one update per step over an
-//! adaptation phase of `steps` samples) and the clipping at zero are ours.
-
+//! **One-step design** (the paper's Eq. 8, [`EiAdapt::one_step_design`]): instead of (or
+//! before) adapting, scale all inhibitory inputs of neuron `i` by one factor `Ω_i` chosen so
+//! that the mean-field fixed point `r = ρ` holds at the mean input `ū`:
+//!
+//! ```text
+//! logit ρ_i = b_i + Σ_j W^E_ij ρ_j + Ω_i Σ_j W^I_ij ρ_j + (W_in ū)_i
+//! ```
+//!
+//! (glia's weights and bias already carry the sigmoid gain `c` and threshold: `W = c A`,
+//! `b = −c θ`, so this is `σ(c (V_i − θ)) = ρ_i` with `V_i` the input at `r = ρ`). `Ω_i < 0`
+//! would need excitatory "inhibition": it is clipped to 0 and counted.
+//!
+//! Our reading: the paper's full text was not reachable; the rule, the schedule, the targets
+//! and Eq. 8 are those of a third-party reimplementation (see docs/reservoir.md); the
+//! clipping at zero is ours.
 use crate::error::{ReservoirError, Result};
-use crate::esn::{is_inhibitory, per_synapse};
+use crate::esn::{Esn, is_inhibitory, per_synapse};
 use glia_core::{CounterRng, Purpose};
 use glia_sim::Network;
+
+/// One phase of the adaptation schedule: `steps` updates with learning rate `delta`.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Phase {
+    /// Input samples (one update each).
+    pub steps: usize,
+    /// Learning rate `δ` (> 0).
+    pub delta: f64,
+}
+
+/// Check a schedule: every `delta` > 0 and finite. `field` names the schedule in errors
+/// (`reservoir.adapt.schedule` gives `reservoir.adapt.schedule[1].delta: …`).
+pub fn check_schedule(phases: &[Phase], field: &str) -> Result<()> {
+    for (k, ph) in phases.iter().enumerate() {
+        if !(ph.delta > 0.0 && ph.delta.is_finite()) {
+            return Err(ReservoirError::invalid(
+                format!("{field}[{k}].delta"),
+                format!("must be > 0 and finite, got {}", ph.delta),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// What the one-step design did.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct OneStep {
+    /// `Ω_i` per adapted neuron, in population order (1 for a neuron without inhibitory
+    /// inputs, left unchanged).
+    pub omega: Vec<f64>,
+    /// Neurons whose `Ω_i` came out negative and was set to 0 (they stay below their
+    /// target even without inhibition).
+    pub clipped: usize,
+    /// Neurons without inhibitory input (left unchanged).
+    pub no_inhibition: usize,
+}
 
 /// Targets of the adaptation.
 #[derive(Clone, Debug)]
@@ -170,6 +217,132 @@ impl EiAdapt {
             }
             csr.targets = targets;
         }
+    }
+
+    /// Drive `esn` with `u` (`dim` values per sample) through the phases of `schedule`,
+    /// updating the inhibitory weights after every step; `x` receives the features (length
+    /// [`Esn::n_features`]). `u` must hold at least the schedule's total steps.
+    pub fn adapt(&mut self, esn: &mut Esn, u: &[f64], schedule: &[Phase], x: &mut [f64]) {
+        let dim = esn.dim;
+        let mut t = 0;
+        for ph in schedule {
+            self.delta = ph.delta;
+            for _ in 0..ph.steps {
+                esn.step(&u[t * dim..(t + 1) * dim], x);
+                self.update(&mut esn.net);
+                t += 1;
+            }
+        }
+    }
+
+    /// The one-step design (the paper's Eq. 8, see the module docs): scale the inhibitory
+    /// inputs of every adapted neuron by `Ω_i` so that the mean-field fixed point is `r = ρ`
+    /// at the mean input `u_mean` (length `esn.dim`). Every source of an adapted population
+    /// must itself be adapted (its activity at the fixed point is its target); errors name
+    /// `reservoir.adapt.one_step`.
+    pub fn one_step_design(&self, esn: &mut Esn, u_mean: &[f64]) -> Result<OneStep> {
+        const FIELD: &str = "reservoir.adapt.one_step";
+        if u_mean.len() != esn.dim || u_mean.iter().any(|v| !v.is_finite()) {
+            return Err(ReservoirError::invalid(
+                FIELD,
+                format!(
+                    "mean input must have {} finite values, got {u_mean:?}",
+                    esn.dim
+                ),
+            ));
+        }
+        let net = &mut esn.net;
+        // Per population: drive without inhibition (bias, input, excitatory links) and the
+        // inhibitory drive, both at r = ρ.
+        let mut drive: Vec<Vec<f64>> = self.rho.iter().map(|r| vec![0.0; r.len()]).collect();
+        let mut inh: Vec<Vec<f64>> = drive.clone();
+        for (p, rho) in self.rho.iter().enumerate() {
+            if rho.is_empty() {
+                continue;
+            }
+            let Some((_, bias)) = net.rate_params(p) else {
+                return Err(ReservoirError::invalid(
+                    FIELD,
+                    format!("population {} is not a rate population", net.pops[p].name),
+                ));
+            };
+            drive[p]
+                .iter_mut()
+                .zip(&bias)
+                .for_each(|(d, &b)| *d += f64::from(b));
+        }
+        for l in &esn.inputs {
+            if self.rho[l.pop].is_empty() {
+                continue;
+            }
+            let n = net.pops[l.pop].size;
+            for (d, &ud) in u_mean.iter().enumerate() {
+                for (o, &w) in drive[l.pop].iter_mut().zip(&l.weights[d * n..(d + 1) * n]) {
+                    *o += f64::from(w) * ud;
+                }
+            }
+        }
+        for pr in &net.projs {
+            let t = pr.target;
+            if self.rho[t].is_empty() {
+                continue;
+            }
+            let src = &self.rho[pr.source];
+            if src.is_empty() {
+                return Err(ReservoirError::invalid(
+                    FIELD,
+                    format!(
+                        "population {} projects into adapted population {} but is not adapted                          itself: its activity at the fixed point is unknown",
+                        net.pops[pr.source].name, net.pops[t].name
+                    ),
+                ));
+            }
+            let out = if is_inhibitory(net, pr.source) {
+                &mut inh[t]
+            } else {
+                &mut drive[t]
+            };
+            let csr = &pr.csr;
+            for (row, &r) in csr.row_ptr.windows(2).zip(src) {
+                let rj = f64::from(r);
+                for q in row[0] as usize..row[1] as usize {
+                    out[csr.target(q) as usize] += f64::from(csr.weights.at(q)) * rj;
+                }
+            }
+        }
+        // Ω per neuron.
+        let mut omega: Vec<Vec<f64>> = self.rho.iter().map(|r| vec![1.0; r.len()]).collect();
+        let mut out = OneStep::default();
+        for (p, rho) in self.rho.iter().enumerate() {
+            for (i, &r) in rho.iter().enumerate() {
+                let r = f64::from(r);
+                if inh[p][i] >= 0.0 {
+                    out.no_inhibition += 1;
+                    continue;
+                }
+                let w = ((r / (1.0 - r)).ln() - drive[p][i]) / inh[p][i];
+                omega[p][i] = if w < 0.0 {
+                    out.clipped += 1;
+                    0.0
+                } else {
+                    w
+                };
+            }
+            out.omega.extend_from_slice(&omega[p]);
+        }
+        for &k in &self.projs {
+            let t = net.projs[k].target;
+            let csr = &mut net.projs[k].csr;
+            per_synapse(csr);
+            csr.unpack_delays();
+            let targets = std::mem::take(&mut csr.targets);
+            let w = per_synapse(csr);
+            for (wq, &tq) in w.iter_mut().zip(&targets) {
+                *wq = (f64::from(*wq) * omega[t][tq as usize]) as f32;
+            }
+            csr.targets = targets;
+        }
+        Ok(out)
     }
 
     /// Mean target over adapted neurons.

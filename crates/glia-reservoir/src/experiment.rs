@@ -2,7 +2,7 @@
 //! `[task]` and `[readout]` (see `docs/reservoir.md`). [`run_text`] builds the network, drives
 //! it with the task's input, fits the readout and returns the metrics.
 
-use crate::adapt::{EiAdapt, Targets};
+use crate::adapt::{EiAdapt, Phase, Targets, check_schedule};
 use crate::error::{ReservoirError, Result};
 use crate::esn::{
     Esn, FeatureKind, InputDist, InputLink, dense_projection, draw_input_weights, read_matrix,
@@ -77,10 +77,71 @@ struct RecurrentSpec {
 #[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct AdaptSpec {
-    delta: f64,
+    /// Learning rate of a one-phase schedule (with `steps`).
+    delta: Option<f64>,
     /// A number (homogeneous) or `{ beta = [a, b] }`.
     target: TargetSpec,
+    /// Steps of a one-phase schedule (with `delta`).
+    steps: Option<usize>,
+    /// Phases `{ steps, delta }` (instead of `delta` and `steps`).
+    schedule: Option<Vec<PhaseSpec>>,
+    /// Apply the one-step design (Eq. 8) before the schedule.
+    #[serde(default)]
+    one_step: bool,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PhaseSpec {
     steps: usize,
+    delta: f64,
+}
+
+impl AdaptSpec {
+    /// The validated schedule.
+    fn phases(&self) -> Result<Vec<Phase>> {
+        let phases = match (&self.schedule, self.delta, self.steps) {
+            (Some(s), None, None) => {
+                let v: Vec<Phase> = s
+                    .iter()
+                    .map(|p| Phase {
+                        steps: p.steps,
+                        delta: p.delta,
+                    })
+                    .collect();
+                check_schedule(&v, "reservoir.adapt.schedule")?;
+                v
+            }
+            (None, Some(delta), Some(steps)) => {
+                if !(delta > 0.0 && delta.is_finite()) {
+                    return Err(ReservoirError::invalid(
+                        "reservoir.adapt.delta",
+                        format!("must be > 0 and finite, got {delta}"),
+                    ));
+                }
+                vec![Phase { steps, delta }]
+            }
+            (Some(_), _, _) => {
+                return Err(ReservoirError::invalid(
+                    "reservoir.adapt.schedule",
+                    "give either schedule or delta and steps, not both",
+                ));
+            }
+            _ => {
+                return Err(ReservoirError::invalid(
+                    "reservoir.adapt",
+                    "needs delta and steps (one phase) or schedule = [{ steps, delta }, ...]",
+                ));
+            }
+        };
+        if !self.one_step && phases.iter().all(|p| p.steps == 0) {
+            return Err(ReservoirError::invalid(
+                "reservoir.adapt",
+                "nothing to do: no adaptation steps and one_step = false",
+            ));
+        }
+        Ok(phases)
+    }
 }
 
 #[derive(Clone, Debug, Deserialize)]
@@ -350,7 +411,11 @@ fn run_inner(
 
     // Task data. `dim` is 1 for every built-in task.
     let dim = 1;
-    let adapt_steps = res.adapt.as_ref().map_or(0, |a| a.steps);
+    let phases = match &res.adapt {
+        Some(a) => a.phases()?,
+        None => Vec::new(),
+    };
+    let adapt_steps: usize = phases.iter().map(|p| p.steps).sum();
     let classify = task.kind == "classification";
     // Steps per sample: a classification sample is a whole presentation.
     let per = if classify {
@@ -724,17 +789,26 @@ fn run_inner(
                 b: beta[1],
             },
         };
-        let mut ad = EiAdapt::new(&esn.net, &reservoir_pops, a.delta, &targets, seed)?;
-        for t in 0..a.steps {
-            esn.step(&u[t..t + 1], &mut x);
-            ad.update(&mut esn.net);
+        let delta = phases.first().map_or(1.0, |p| p.delta);
+        let mut ad = EiAdapt::new(&esn.net, &reservoir_pops, delta, &targets, seed)?;
+        if a.one_step {
+            // Mean input: over the adaptation and training samples.
+            let n = (adapt_steps + task.train * per).max(1).min(u.len());
+            let mean = u[..n].iter().sum::<f64>() / n as f64;
+            let d = ad.one_step_design(&mut esn, &[mean])?;
+            info.insert("one_step_clipped".into(), json!(d.clipped));
+            info.insert(
+                "one_step_omega_mean".into(),
+                json!(d.omega.iter().sum::<f64>() / d.omega.len().max(1) as f64),
+            );
         }
+        ad.adapt(&mut esn, &u, &phases, &mut x);
         info.insert("adapt_mean_target".into(), json!(ad.mean_target()));
     }
     // Drive over train + test: the dedicated kernel for a plain ESN, else the engine.
     // (Not after an adaptation phase: the engine's input buffers then hold a pending
     // delivery the kernel cannot hand back.)
-    let mut fast = if use_fast && adapt_steps == 0 {
+    let mut fast = if use_fast && res.adapt.is_none() {
         FastEsn::from_esn(&esn, Nonlinearity::Fast)
     } else {
         None
