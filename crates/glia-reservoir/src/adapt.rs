@@ -202,21 +202,11 @@ impl EiAdapt {
             }
         }
         let d = self.delta as f32;
-        for &k in &self.projs {
-            let t = net.projs[k].target;
-            let (r, rho) = (&self.state[t], &self.rho[t]);
-            let csr = &mut net.projs[k].csr;
-            per_synapse(csr);
-            csr.unpack_delays();
-            let targets = std::mem::take(&mut csr.targets);
-            let w = per_synapse(csr);
-            for (wq, &tq) in w.iter_mut().zip(&targets) {
-                let i = tq as usize;
-                // w = −A: A += δ (r − ρ)  ⇔  w −= δ (r − ρ), kept ≤ 0.
-                *wq = (*wq - d * (r[i] - rho[i])).min(0.0);
-            }
-            csr.targets = targets;
-        }
+        let (state, rho) = (&self.state, &self.rho);
+        for_each_weight(net, &self.projs, |t, i, w| {
+            // w = −A: A += δ (r − ρ)  ⇔  w −= δ (r − ρ), kept ≤ 0.
+            *w = (*w - d * (state[t][i] - rho[t][i])).min(0.0);
+        });
     }
 
     /// Drive `esn` with `u` (`dim` values per sample) through the phases of `schedule`,
@@ -330,18 +320,9 @@ impl EiAdapt {
             }
             out.omega.extend_from_slice(&omega[p]);
         }
-        for &k in &self.projs {
-            let t = net.projs[k].target;
-            let csr = &mut net.projs[k].csr;
-            per_synapse(csr);
-            csr.unpack_delays();
-            let targets = std::mem::take(&mut csr.targets);
-            let w = per_synapse(csr);
-            for (wq, &tq) in w.iter_mut().zip(&targets) {
-                *wq = (f64::from(*wq) * omega[t][tq as usize]) as f32;
-            }
-            csr.targets = targets;
-        }
+        for_each_weight(net, &self.projs, |t, i, w| {
+            *w = (f64::from(*w) * omega[t][i]) as f32;
+        });
         Ok(out)
     }
 
@@ -353,5 +334,20 @@ impl EiAdapt {
             .flatten()
             .fold((0.0, 0usize), |(s, n), &r| (s + f64::from(r), n + 1));
         s / n as f64
+    }
+}
+
+/// `f(target population, target neuron, weight)` over every synapse of the projections `projs`,
+/// with the weights made per-synapse and the delays unpacked (both no-ops after the first call).
+fn for_each_weight(net: &mut Network, projs: &[usize], mut f: impl FnMut(usize, usize, &mut f32)) {
+    for &k in projs {
+        let t = net.projs[k].target;
+        let csr = &mut net.projs[k].csr;
+        csr.unpack_delays();
+        let targets = std::mem::take(&mut csr.targets);
+        for (w, &tq) in per_synapse(csr).iter_mut().zip(&targets) {
+            f(t, tq as usize, w);
+        }
+        csr.targets = targets;
     }
 }
